@@ -1,0 +1,30 @@
+"""Settings shared by every claim check: precision, seed, scale and device."""
+from __future__ import annotations
+
+from dataclasses import asdict, dataclass
+
+
+@dataclass(frozen=True)
+class CheckContext:
+    """What a check may use.
+
+    ``dps``: mpmath significant digits for high-precision ground truth (>= 40 by policy).
+    ``seed``: the seed of every random initialisation a check draws.
+    ``paper_scale``: also run the checks at p=512, C=100, N=10 (slower).
+    ``device``: torch device for gradient-descent iterates (None: CUDA when present, else CPU).
+    """
+
+    dps: int = 50
+    seed: int = 0
+    paper_scale: bool = False
+    device: str | None = None
+
+    def __post_init__(self):
+        if self.dps < 40:
+            raise ValueError("the precision policy asks for at least 40 significant digits (dps >= 40)")
+
+    def as_dict(self):
+        return asdict(self)
+
+
+PAPER_SCALE = dict(p=512, C=100, N=10)

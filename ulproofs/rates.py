@@ -1,0 +1,177 @@
+r"""Learning-rate schedules :math:`\eta(t)` and their integrals :math:`\zeta(t)=\int_0^t\eta`.
+
+The paper's closed forms hold when the two rates are proportional,
+:math:`\eta_1(t_1)\eta_2(t_2)=\eta_1(t_2)\eta_2(t_1)`, i.e. :math:`\eta_1=s\,\eta_2` with a
+constant :math:`s>0` (footnote 8). :class:`RatePair` makes that assumption explicit: asking it
+for ``s`` raises :class:`NonProportionalRatesError` when the rates are not proportional.
+
+For gradient descent the same schedule is read at integer steps: step k uses ``schedule(k)``.
+
+>>> eta = CosineAnnealing(0.1, period=100.0)
+>>> round(float(eta(0.0)), 12), round(float(eta(100.0)), 12)
+(0.1, 0.0)
+>>> RatePair(eta.scaled(2.0), eta).ratio()
+2.0
+"""
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass, field
+
+import numpy as np
+
+from .errors import AssumptionError
+
+
+class NonProportionalRatesError(AssumptionError):
+    """The closed form needs eta1(t1) eta2(t2) = eta1(t2) eta2(t1) (eta1 = s * eta2)."""
+
+
+def _positive_finite(name, value):
+    value = float(value)
+    if not math.isfinite(value) or value <= 0:
+        raise AssumptionError(f"{name} must be a positive finite number (got {value!r}): learning rates are positive")
+    return value
+
+
+@dataclass(frozen=True)
+class Constant:
+    r""":math:`\eta(t)=\eta_0`."""
+
+    rate: float
+
+    def __post_init__(self):
+        object.__setattr__(self, "rate", _positive_finite("rate", self.rate))
+
+    def __call__(self, t):
+        return self.rate * np.ones_like(np.asarray(t, dtype=float))
+
+    def integral(self, t):
+        return self.rate * np.asarray(t, dtype=float)
+
+    def scaled(self, factor):
+        return Constant(self.rate * _positive_finite("scale factor s", factor))
+
+
+@dataclass(frozen=True)
+class Step:
+    r"""Piecewise constant: :math:`\eta_0\,f^{k}` after the k-th milestone."""
+
+    rate: float
+    milestones: tuple = ()
+    factor: float = 0.1
+
+    def __post_init__(self):
+        object.__setattr__(self, "rate", _positive_finite("rate", self.rate))
+        object.__setattr__(self, "factor", _positive_finite("step factor", self.factor))
+        ms = tuple(float(m) for m in self.milestones)
+        if any(m <= 0 or not math.isfinite(m) for m in ms) or list(ms) != sorted(ms):
+            raise AssumptionError("step milestones must be positive, finite and increasing")
+        object.__setattr__(self, "milestones", ms)
+
+    def __call__(self, t):
+        t = np.asarray(t, dtype=float)
+        return self.rate * self.factor ** np.searchsorted(self.milestones, t, side="right")
+
+    def integral(self, t):
+        t = np.asarray(t, dtype=float)
+        edges = (0.0,) + self.milestones
+        total = np.zeros_like(t)
+        for k, start in enumerate(edges):
+            end = edges[k + 1] if k + 1 < len(edges) else np.inf
+            total = total + self.rate * self.factor ** k * np.clip(np.minimum(t, end) - start, 0.0, None)
+        return total
+
+    def scaled(self, factor):
+        return Step(self.rate * _positive_finite("scale factor s", factor), self.milestones, self.factor)
+
+
+@dataclass(frozen=True)
+class CosineAnnealing:
+    r"""Cosine annealing (Loshchilov and Hutter) over ``period``, then held at ``rate_min``.
+
+    .. math::
+
+        \eta(t)=\eta_{\min}+\tfrac12(\eta_{\max}-\eta_{\min})\bigl(1+\cos(\pi t/T)\bigr),
+        \qquad 0\le t\le T.
+    """
+
+    rate_max: float
+    period: float
+    rate_min: float = 0.0
+
+    def __post_init__(self):
+        object.__setattr__(self, "rate_max", _positive_finite("rate_max", self.rate_max))
+        object.__setattr__(self, "period", _positive_finite("period", self.period))
+        rmin = float(self.rate_min)
+        if not math.isfinite(rmin) or rmin < 0 or rmin > self.rate_max:
+            raise AssumptionError("rate_min must be finite with 0 <= rate_min <= rate_max")
+        object.__setattr__(self, "rate_min", rmin)
+
+    def __call__(self, t):
+        tc = np.clip(np.asarray(t, dtype=float), 0.0, self.period)
+        return self.rate_min + 0.5 * (self.rate_max - self.rate_min) * (1 + np.cos(np.pi * tc / self.period))
+
+    def integral(self, t):
+        t = np.asarray(t, dtype=float)
+        tc = np.clip(t, 0.0, self.period)
+        amplitude = 0.5 * (self.rate_max - self.rate_min)
+        inside = self.rate_min * tc + amplitude * (tc + self.period / np.pi * np.sin(np.pi * tc / self.period))
+        return inside + self.rate_min * np.clip(t - self.period, 0.0, None)
+
+    def scaled(self, factor):
+        f = _positive_finite("scale factor s", factor)
+        return CosineAnnealing(self.rate_max * f, self.period, self.rate_min * f)
+
+
+SCHEDULES = {"constant": Constant, "step": Step, "cosine": CosineAnnealing}
+
+
+@dataclass(frozen=True)
+class RatePair:
+    """The rates of features (eta1) and of prototypes and biases (eta2)."""
+
+    eta1: object
+    eta2: object
+    probe_times: np.ndarray = field(default_factory=lambda: np.linspace(0.0, 1e4, 2001), compare=False, repr=False)
+
+    @classmethod
+    def proportional(cls, eta2, s=1.0):
+        """eta1 = s * eta2, the assumption of Theorems 2 and 4."""
+        return cls(eta2.scaled(s), eta2)
+
+    def ratio(self):
+        """The constant s = eta1/eta2, or NonProportionalRatesError.
+
+        Structurally proportional schedules (one is ``scaled`` from the other) are recognised
+        exactly; otherwise the ratio is probed on a grid of times and must be constant to
+        rounding.
+        """
+        for s in self._structural_ratios():
+            return s
+        values1, values2 = self.eta1(self.probe_times), self.eta2(self.probe_times)
+        if np.any(values2 <= 0) or np.any(values1 <= 0):
+            raise NonProportionalRatesError("eta1 and eta2 must stay positive for a constant ratio s = eta1/eta2")
+        ratios = values1 / values2
+        if np.ptp(ratios) > 64 * np.finfo(float).eps * np.max(np.abs(ratios)):
+            raise NonProportionalRatesError(
+                "the closed form assumes proportional rates, eta1(t1) eta2(t2) = eta1(t2) eta2(t1) "
+                f"(eta1 = s * eta2); here eta1/eta2 ranges over [{ratios.min():.6g}, {ratios.max():.6g}]")
+        return float(ratios[0])
+
+    def _structural_ratios(self):
+        a, b = self.eta1, self.eta2
+        if type(a) is not type(b):
+            return
+        if isinstance(a, Constant):
+            yield a.rate / b.rate
+        elif isinstance(a, Step) and a.milestones == b.milestones and a.factor == b.factor:
+            yield a.rate / b.rate
+        elif isinstance(a, CosineAnnealing) and a.period == b.period:
+            s = a.rate_max / b.rate_max
+            if math.isclose(a.rate_min, s * b.rate_min, rel_tol=1e-15, abs_tol=0.0):
+                yield s
+
+    def zetas(self, t):
+        """(zeta1(t), zeta2(t)), the integrated rates."""
+        return self.eta1.integral(t), self.eta2.integral(t)

@@ -1,0 +1,82 @@
+"""Claims, evidence and verdicts: the vocabulary of the verdict table."""
+from __future__ import annotations
+
+import time
+from dataclasses import dataclass, field
+from enum import Enum
+
+
+class Verdict(str, Enum):
+    PROVED = "proved"                      # symbolic, for all C, N, gamma (and p)
+    CONFIRMED = "confirmed numerically"    # against independent ground truth
+    REFUTED = "refuted"                    # a counterexample is given
+    CORRECTED = "true after correction"    # the corrected statement is proved or confirmed
+    NOT_YET_CHECKED = "not yet checked"
+
+
+@dataclass(frozen=True)
+class Claim:
+    """A statement of the paper, as printed and as read here."""
+
+    id: str                 # e.g. "theorem-2"
+    title: str
+    statement: str          # the paper's statement (reconstructed where the OCR is garbled)
+    equations: tuple = ()
+    reading: str = ""       # how an ambiguous or garbled statement was read, and why
+    issue: int = 2
+
+
+@dataclass
+class Evidence:
+    """One check: what was compared with what, whether it held, and the numbers."""
+
+    kind: str               # "symbolic", "exact", "mpmath", "iterates", "counterexample", "mutant"
+    description: str
+    passed: bool
+    measured: dict = field(default_factory=dict)
+    seconds: float = 0.0
+
+
+@dataclass
+class Finding:
+    claim: Claim
+    verdict: Verdict
+    evidence: list = field(default_factory=list)
+    correction: str = ""
+    counterexample: str = ""
+
+    @property
+    def sound(self):
+        """Every piece of evidence behaves as the verdict says it does."""
+        return all(e.passed for e in self.evidence)
+
+
+class EvidenceLog:
+    """Collects evidence while timing each check.
+
+    >>> log = EvidenceLog()
+    >>> with log.check("symbolic", "1 + 1 == 2") as record:
+    ...     record.passed = (1 + 1 == 2)
+    >>> log.items[0].passed
+    True
+    """
+
+    def __init__(self):
+        self.items = []
+
+    class _Timer:
+        def __init__(self, log, kind, description):
+            self.record = Evidence(kind, description, passed=False)
+            self.log = log
+
+        def __enter__(self):
+            self.start = time.perf_counter()
+            return self.record
+
+        def __exit__(self, *exc):
+            self.record.seconds = round(time.perf_counter() - self.start, 4)
+            self.log.items.append(self.record)
+            return False
+
+    def check(self, kind, description):
+        return EvidenceLog._Timer(self, kind, description)
