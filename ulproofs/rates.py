@@ -16,7 +16,7 @@ For gradient descent the same schedule is read at integer steps: step k uses ``s
 from __future__ import annotations
 
 import math
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 
 import numpy as np
 
@@ -52,6 +52,9 @@ class Constant:
     def scaled(self, factor):
         return Constant(self.rate * _positive_finite("scale factor s", factor))
 
+    def breakpoints(self):
+        return ()
+
 
 @dataclass(frozen=True)
 class Step:
@@ -84,6 +87,9 @@ class Step:
 
     def scaled(self, factor):
         return Step(self.rate * _positive_finite("scale factor s", factor), self.milestones, self.factor)
+
+    def breakpoints(self):
+        return self.milestones
 
 
 @dataclass(frozen=True)
@@ -123,6 +129,9 @@ class CosineAnnealing:
         f = _positive_finite("scale factor s", factor)
         return CosineAnnealing(self.rate_max * f, self.period, self.rate_min * f)
 
+    def breakpoints(self):
+        return (self.period,)
+
 
 SCHEDULES = {"constant": Constant, "step": Step, "cosine": CosineAnnealing}
 
@@ -133,7 +142,6 @@ class RatePair:
 
     eta1: object
     eta2: object
-    probe_times: np.ndarray = field(default_factory=lambda: np.linspace(0.0, 1e4, 2001), compare=False, repr=False)
 
     @classmethod
     def proportional(cls, eta2, s=1.0):
@@ -145,19 +153,30 @@ class RatePair:
 
         Structurally proportional schedules (one is ``scaled`` from the other) are recognised
         exactly; otherwise the ratio is probed on a grid of times and must be constant to
-        rounding.
+        rounding: on a dense grid and at a point inside every piece between the schedules'
+        breakpoints (where both are smooth). Where both rates vanish any s fits.
         """
         for s in self._structural_ratios():
             return s
-        values1, values2 = self.eta1(self.probe_times), self.eta2(self.probe_times)
-        if np.any(values2 <= 0) or np.any(values1 <= 0):
-            raise NonProportionalRatesError("eta1 and eta2 must stay positive for a constant ratio s = eta1/eta2")
-        ratios = values1 / values2
+        times = self.probe_times()
+        values1, values2 = self.eta1(times), self.eta2(times)
+        both_zero = (values1 == 0) & (values2 == 0)
+        if np.any((values1 == 0) != (values2 == 0)):
+            raise NonProportionalRatesError(
+                "the closed form assumes proportional rates, eta1 = s * eta2, but one rate vanishes where the other "
+                "does not")
+        ratios = values1[~both_zero] / values2[~both_zero]
         if np.ptp(ratios) > 64 * np.finfo(float).eps * np.max(np.abs(ratios)):
             raise NonProportionalRatesError(
                 "the closed form assumes proportional rates, eta1(t1) eta2(t2) = eta1(t2) eta2(t1) "
                 f"(eta1 = s * eta2); here eta1/eta2 ranges over [{ratios.min():.6g}, {ratios.max():.6g}]")
         return float(ratios[0])
+
+    def probe_times(self):
+        edges = sorted(set(self.eta1.breakpoints()) | set(self.eta2.breakpoints()))
+        horizon = 2 * edges[-1] if edges else 1e4
+        cuts = np.array([0.0] + edges + [horizon])
+        return np.union1d(np.linspace(0.0, horizon, 4001), (cuts[1:] + cuts[:-1]) / 2)
 
     def _structural_ratios(self):
         a, b = self.eta1, self.eta2

@@ -44,6 +44,7 @@ class Finding:
     evidence: list = field(default_factory=list)
     correction: str = ""
     counterexample: str = ""
+    seconds: float = 0.0
 
     @property
     def sound(self):

@@ -1,0 +1,92 @@
+"""Command line: ``python -m ulproofs check`` prints the verdict table and writes it as JSON.
+
+Sub-commands:
+
+* ``check``: run every claim's checks (``--paper-scale`` adds p=512, C=100, N=10 runs);
+* ``list``: the claims with their equations and the issue that covers them;
+* ``show ID``: one claim's statement, reading, verdict and evidence, after running its checks.
+"""
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+from pathlib import Path
+
+from . import registry
+from .context import CheckContext
+
+
+def _context(args):
+    return CheckContext(dps=args.dps, seed=args.seed, paper_scale=args.paper_scale, device=args.device)
+
+
+def _add_context_options(parser):
+    parser.add_argument("--dps", type=int, default=50, help="mpmath significant digits (>= 40)")
+    parser.add_argument("--seed", type=int, default=0, help="seed of every random initialisation")
+    parser.add_argument("--paper-scale", action="store_true", help="also check at p=512, C=100, N=10")
+    parser.add_argument("--device", default=None, help="torch device for iterates (default: cuda if present)")
+
+
+def command_check(args):
+    context = _context(args)
+    findings = registry.run(context, only=set(args.only) if args.only else None, progress=not args.quiet)
+    print(registry.format_table(findings))
+    record = registry.findings_to_json(findings, context)
+    out = Path(args.json)
+    out.parent.mkdir(parents=True, exist_ok=True)
+    out.write_text(json.dumps(record, indent=2))
+    print(f"\nverdicts with evidence written to {out}")
+    broken = [f.claim.id for f in findings if not f.sound]
+    if broken:
+        print("evidence that did not behave as its verdict says: " + ", ".join(broken), file=sys.stderr)
+        return 1
+    return 0
+
+
+def command_list(args):
+    for claim in registry.all_claims():
+        print(f"{claim.id:14s} issue {claim.issue}  {', '.join(claim.equations):40s} {claim.title}")
+    return 0
+
+
+def command_show(args):
+    known = {c.id for c in registry.all_claims()}
+    if args.claim not in known:
+        print(f"unknown claim {args.claim!r}; known: {', '.join(sorted(known))}", file=sys.stderr)
+        return 2
+    (finding,) = registry.run(_context(args), only={args.claim}, progress=False)
+    claim = finding.claim
+    print(f"{claim.id}: {claim.title}\nequations: {', '.join(claim.equations)}\n\nstatement: {claim.statement}")
+    if claim.reading:
+        print(f"\nreading: {claim.reading}")
+    print(f"\nverdict: {finding.verdict.value}")
+    for label, text in (("correction", finding.correction), ("counterexample", finding.counterexample)):
+        if text:
+            print(f"{label}: {text}")
+    for e in finding.evidence:
+        print(f"\n[{'held' if e.passed else 'FAILED'}] ({e.kind}, {e.seconds:.2f} s) {e.description}")
+        for key, value in e.measured.items():
+            print(f"    {key}: {value}")
+    return 0 if finding.sound else 1
+
+
+def main(argv=None):
+    parser = argparse.ArgumentParser(prog="ulproofs", description=__doc__.splitlines()[0])
+    sub = parser.add_subparsers(dest="command", required=True)
+    check = sub.add_parser("check", help="run the checks and print the verdict table")
+    _add_context_options(check)
+    check.add_argument("--only", nargs="*", help="claim ids to check (default: all)")
+    check.add_argument("--json", default="results/verdicts.json", help="where to write the JSON record")
+    check.add_argument("--quiet", action="store_true", help="no progress bar")
+    sub.add_parser("list", help="list the claims")
+    show = sub.add_parser("show", help="one claim in detail")
+    show.add_argument("claim")
+    _add_context_options(show)
+    args = parser.parse_args(argv)
+    handler = {"check": command_check, "list": command_list, "show": command_show}[args.command]
+    return handler(args)
+
+
+if __name__ == "__main__":
+    sys.exit(main())
