@@ -2,12 +2,10 @@
 import math
 
 import mpmath
-
-import numpy as np
 import pytest
 
 from ulproofs.errors import AssumptionError
-from ulproofs.rates import CosineAnnealing, Constant, NonProportionalRatesError, RatePair, Step
+from ulproofs.rates import Constant, CosineAnnealing, NonProportionalRatesError, RatePair, Step
 
 
 def _quadrature(schedule, t):

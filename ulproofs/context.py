@@ -27,4 +27,4 @@ class CheckContext:
         return asdict(self)
 
 
-PAPER_SCALE = dict(p=512, C=100, N=10)
+PAPER_SCALE = {"p": 512, "C": 100, "N": 10}

@@ -75,11 +75,12 @@ def gradient_descent(problem, H0, W0, b0, rates, steps, record_steps=None, obser
     record_steps = sorted(set([steps] if record_steps is None else (int(k) for k in record_steps)))
     if record_steps and (record_steps[0] < 0 or record_steps[-1] > steps):
         raise AssumptionError("record_steps must lie in 0..steps")
-    eta1 = np.asarray(rates.eta1(np.arange(steps)), dtype=float)
-    eta2 = np.asarray(rates.eta2(np.arange(steps)), dtype=float)
+    # Python floats: torch takes them as scalars without wrapping each in a tensor.
+    eta1 = np.asarray(rates.eta1(np.arange(steps)), dtype=float).tolist()
+    eta2 = np.asarray(rates.eta2(np.arange(steps)), dtype=float).tolist()
 
-    def tensor(x):
-        return torch.as_tensor(np.asarray(x, dtype=float), dtype=dtype, device=device)
+    def tensor(x):  # a copy: the class-mean update writes into W
+        return torch.tensor(np.asarray(x, dtype=float), dtype=dtype, device=device)
 
     H, W, b = tensor(H0), tensor(W0), tensor(b0)
     C, N, g = problem.C, problem.N, problem.gamma
@@ -87,6 +88,10 @@ def gradient_descent(problem, H0, W0, b0, rates, steps, record_steps=None, obser
     M = tensor(problem.M_dense()) if method == "dense" else None
     base_H, class_sums0 = H, H.reshape(problem.p, C, N).sum(-1)
     D = torch.zeros_like(W)
+    # class-mean: W M = (own W - shared rowsum(W)) (x) 1_N^T and H M^T = own S - shared rowsum(S),
+    # S = class sums of H; the update of D is the first without its (x) 1_N^T.
+    own, shared = (1 + g) / (C * N), g / (C * N)
+    class_sums, W_next = torch.empty_like(W), torch.empty_like(W)
 
     def current_H():
         return base_H + D.repeat_interleave(N, dim=1) if method == "class-mean" else H
@@ -100,8 +105,8 @@ def gradient_descent(problem, H0, W0, b0, rates, steps, record_steps=None, obser
             record.steps.append(k)
             if keep_states:
                 record.H.append(H_now.cpu().numpy())
-                record.W.append(W.cpu().numpy())
-                record.b.append(b.cpu().numpy())
+                record.W.append(W.cpu().numpy().copy())   # W and b are updated in place
+                record.b.append(b.cpu().numpy().copy())
             if observe is not None:
                 record.observations.append(observe(H_now, W, b, k))
             next_record = next(pending, None)
@@ -112,9 +117,11 @@ def gradient_descent(problem, H0, W0, b0, rates, steps, record_steps=None, obser
         elif method == "structured":
             H, W = H + eta1[k] * problem.apply_M(W), W + eta2[k] * problem.apply_MT(H)
         else:
-            class_sums = class_sums0 + N * D
-            D_step = ((1 + g) * W - g * W.sum(1, keepdim=True)) / (C * N)
-            W_step = ((1 + g) * class_sums - g * class_sums.sum(1, keepdim=True)) / (C * N)
-            D, W = D + eta1[k] * D_step, W + eta2[k] * W_step
+            # in place, with the per-step constants folded into alpha: a few passes over p x C
+            torch.add(class_sums0, D, alpha=N, out=class_sums)
+            W_total, sums_total = W.sum(1, keepdim=True), class_sums.sum(1, keepdim=True)
+            torch.add(W, class_sums, alpha=eta2[k] * own, out=W_next).sub_(sums_total, alpha=eta2[k] * shared)
+            D.add_(W, alpha=eta1[k] * own).sub_(W_total, alpha=eta1[k] * shared)
+            W, W_next = W_next, W
         b = b + eta2[k] * drift
     return record

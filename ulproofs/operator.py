@@ -27,7 +27,7 @@ E3 0 C*p*(N - 1)
 from __future__ import annotations
 
 from dataclasses import dataclass
-from functools import lru_cache
+from functools import cache
 
 import sympy as sp
 
@@ -85,14 +85,15 @@ class Eigencomponent:
         return rf"\mathcal{{E}}_{{{self.name[1]}}}^{{{sign}}}:\ \sigma={printer._print(self.eigenvalue)}"
 
 
-@lru_cache(maxsize=None)
+@cache
 def derive_spectrum(trade_off=gamma):
     """Eigenvalues and projectors of B, derived sector by sector.
 
-    On each 2-dimensional sector B acts as [[0, m], [m, 0]]; SymPy diagonalises it, the sign
-    eps of an eigenvalue eps*m names the subspace E^eps, and the projector on the sector is
-    mapped back to a structured matrix (:meth:`StructuredMatrix.from_sector_blocks`). The two
-    1-dimensional sectors, where B acts as 0, make up E3.
+    On each 2-dimensional sector B acts as m [[0, 1], [1, 0]]; SymPy diagonalises the swap, the
+    sign eps of its eigenvalue (B's eigenvalue is eps*m) names the subspace E^eps, and the
+    projector on the sector is mapped back to a structured matrix
+    (:meth:`StructuredMatrix.from_sector_blocks`). The two 1-dimensional sectors, where B acts
+    as 0, make up E3.
     """
     sectors = operator_B(trade_off).sector_blocks()
     components = []
@@ -100,11 +101,15 @@ def derive_spectrum(trade_off=gamma):
         (sector,) = SUBSPACE_SECTORS[name]
         block = sectors[sector]
         coupling = block[0, 1]
+        swap = sp.Matrix([[0, 1], [1, 0]])
+        if (block - coupling * swap).applyfunc(sp.simplify) != sp.zeros(2, 2):
+            raise ArithmeticError(f"B does not act as [[0, m], [m, 0]] on the {name} sector")
         by_sign = {}
-        for value, _, vectors in block.eigenvects():
-            sign = int(sp.simplify(value / coupling))
+        # Diagonalise the swap rather than the block: the eigenvectors (1, +-1) do not depend on m,
+        # so E2+ and E2- stay defined where m vanishes (gamma = 1/(C-1)).
+        for sign, _, vectors in swap.eigenvects():
             (vector,) = vectors
-            by_sign[sign] = (sp.simplify(value), (vector * vector.T) / (vector.T * vector)[0, 0])
+            by_sign[int(sign)] = (sp.simplify(sign * coupling), (vector * vector.T) / (vector.T * vector)[0, 0])
         for sign in (1, -1):
             value, local = by_sign[sign]
             projector = StructuredMatrix.from_sector_blocks(Z_SPACE, {sector: local})
@@ -112,7 +117,8 @@ def derive_spectrum(trade_off=gamma):
     zero_sectors = {sector: sp.eye(1) for sector in SUBSPACE_SECTORS["E3"]}
     if any(sectors[s] != sp.zeros(1, 1) for s in zero_sectors):
         raise ArithmeticError("B does not vanish on the within-class sectors")
-    components.append(Eigencomponent("E3", 0, sp.Integer(0), StructuredMatrix.from_sector_blocks(Z_SPACE, zero_sectors)))
+    kernel = StructuredMatrix.from_sector_blocks(Z_SPACE, zero_sectors)
+    components.append(Eigencomponent("E3", 0, sp.Integer(0), kernel))
     return tuple(components)
 
 

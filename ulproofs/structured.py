@@ -138,8 +138,10 @@ class StructuredMatrix:
     @classmethod
     def identity(cls, space):
         space = _as_space(space)
-        keys = {i: (IDENTITY if s.per_class else ONES, IDENTITY if s.per_example else ONES) for i, s in enumerate(space)}
-        return cls(space, space, {(i, i): {keys[i]: 1} for i in range(len(space))})
+        def key(summand):
+            return (IDENTITY if summand.per_class else ONES, IDENTITY if summand.per_example else ONES)
+
+        return cls(space, space, {(i, i): {key(s): 1} for i, s in enumerate(space)})
 
     @classmethod
     def term(cls, rows, cols, class_factor, example_factor, coeff=1, at=(0, 0)):
@@ -386,11 +388,13 @@ def _takes_part(summand, sector):
 
 
 def _broadcast(x, shape):
+    """Broadcast into a fresh array: a stride-0 view would make apply_right's output read-only (NumPy)
+    or unsafe to update in place (torch)."""
     if type(x).__module__.startswith("torch"):
-        return x.expand(*shape)
+        return x.expand(*shape).contiguous()
     import numpy as np
 
-    return np.broadcast_to(x, shape)
+    return np.broadcast_to(x, shape).copy()
 
 
 def _zeros_like(x, shape):

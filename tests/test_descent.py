@@ -1,0 +1,148 @@
+"""Unit tests of ulproofs.descent: the three update rules, recording, observing, bad input."""
+import numpy as np
+import pytest
+import torch
+
+from ulproofs.descent import METHODS, default_device, gradient_descent
+from ulproofs.errors import AssumptionError
+from ulproofs.precision import float_tolerance, relative_error
+from ulproofs.rates import Constant, CosineAnnealing, RatePair, Step
+from ulproofs.setting import LayerPeeledProblem
+
+RATES = {
+    "constant": RatePair.proportional(Constant(0.3), 2.0),
+    "cosine": RatePair.proportional(CosineAnnealing(0.5, 40.0, 0.05), 0.5),
+    "step": RatePair.proportional(Step(0.4, (10.0, 25.0), 0.5)),
+    "non-proportional": RatePair(CosineAnnealing(0.5, 40.0), Step(0.2, (15.0,), 0.5)),
+}
+
+
+def make(p=3, C=4, N=3, gamma=0.1, seed=0):
+    problem = LayerPeeledProblem(p=p, C=C, N=N, gamma=gamma)
+    rng = np.random.default_rng(seed)
+    return problem, rng.standard_normal((p, C * N)), rng.standard_normal((p, C)), rng.standard_normal(C)
+
+
+def reference_descent(problem, H0, W0, b0, rates, steps):
+    """Plain NumPy gradient descent from the gradients of the setting (Eq. 4)."""
+    H, W, b = H0.copy(), W0.copy(), b0.copy()
+    for k in range(steps):
+        grad_H, grad_W, grad_b = problem.gradients(H, W, b)
+        eta1, eta2 = float(rates.eta1(k)), float(rates.eta2(k))
+        H, W, b = H - eta1 * grad_H, W - eta2 * grad_W, b - eta2 * grad_b
+    return H, W, b
+
+
+def tolerance(problem, steps):
+    return float_tolerance("float64", steps * (problem.C * problem.N + 4), 10)
+
+
+@pytest.mark.parametrize("rates", RATES.values(), ids=RATES.keys())
+@pytest.mark.parametrize("size", [(1, 2, 1, 0.0), (3, 4, 3, 0.1), (5, 7, 2, 1 / 6), (2, 3, 4, 2.0)])
+def test_methods_agree_with_numpy_reference(size, rates):
+    problem, H0, W0, b0 = make(*size)
+    H, W, b = reference_descent(problem, H0, W0, b0, rates, 60)
+    for method in METHODS:
+        run = gradient_descent(problem, H0, W0, b0, rates, 60, method=method)
+        assert relative_error(np.hstack([run.H[-1], run.W[-1]]), np.hstack([H, W])) <= tolerance(problem, 60)
+        assert relative_error(run.b[-1], b) <= float_tolerance("float64", 62)
+
+
+def test_bias_drifts_by_the_summed_rate():
+    problem, H0, W0, b0 = make()
+    rates = RATES["cosine"]
+    run = gradient_descent(problem, H0, W0, b0, rates, 50)
+    expected = b0 + problem.bias_drift() * rates.eta2(np.arange(50)).sum()
+    assert relative_error(run.b[-1], expected) <= float_tolerance("float64", 52)
+
+
+def test_zero_steps_returns_the_initial_state():
+    problem, H0, W0, b0 = make()
+    run = gradient_descent(problem, H0, W0, b0, RATES["constant"], 0)
+    assert run.steps == [0]
+    assert np.array_equal(run.H[0], H0) and np.array_equal(run.W[0], W0) and np.array_equal(run.b[0], b0)
+
+
+def test_inputs_are_not_modified_and_records_are_copies():
+    problem, H0, W0, b0 = make()
+    saved = (H0.copy(), W0.copy(), b0.copy())
+    for method in METHODS:
+        run = gradient_descent(problem, H0, W0, b0, RATES["constant"], 20, record_steps=[0, 5, 20], method=method)
+        assert all(np.array_equal(x, y) for x, y in zip((H0, W0, b0), saved))
+        assert np.array_equal(run.W[0], W0) and np.array_equal(run.b[0], b0) and np.array_equal(run.H[0], H0)
+        assert not np.array_equal(run.W[1], run.W[2])
+        again = gradient_descent(problem, H0, W0, b0, RATES["constant"], 5, method=method)
+        assert np.array_equal(again.W[-1], run.W[1]) and np.array_equal(again.H[-1], run.H[1])
+
+
+def test_record_steps_are_sorted_unique_and_complete():
+    problem, H0, W0, b0 = make()
+    run = gradient_descent(problem, H0, W0, b0, RATES["step"], 30, record_steps=[30, 0, 7, 7, 12])
+    assert run.steps == [0, 7, 12, 30]
+    assert len(run.H) == len(run.W) == len(run.b) == 4
+    single = gradient_descent(problem, H0, W0, b0, RATES["step"], 12)
+    assert single.steps == [12]
+    assert np.array_equal(single.H[0], run.H[2])
+
+
+def test_observe_sees_every_recorded_state():
+    problem, H0, W0, b0 = make()
+    seen = []
+
+    def observe(H, W, b, step):
+        seen.append(step)
+        return {"loss": float(problem.loss(H, W, b)), "norm_W": float(torch.linalg.norm(W))}
+
+    run = gradient_descent(problem, H0, W0, b0, RATES["constant"], 10, record_steps=[0, 4, 10], observe=observe,
+                           method="class-mean")
+    assert seen == [0, 4, 10]
+    for observation, H, W, b in zip(run.observations, run.H, run.W, run.b):
+        assert observation["loss"] == pytest.approx(float(problem.loss(H, W, b)), rel=1e-12, abs=1e-12)
+        assert observation["norm_W"] == pytest.approx(float(np.linalg.norm(W)), rel=1e-12)
+    light = gradient_descent(problem, H0, W0, b0, RATES["constant"], 10, record_steps=[0, 10], observe=observe,
+                             keep_states=False)
+    assert light.H == [] and light.W == [] and len(light.observations) == 2
+
+
+def test_loss_decreases_along_descent():
+    problem, H0, W0, b0 = make()
+    run = gradient_descent(problem, H0, W0, b0, RATES["constant"], 40, record_steps=range(41),
+                           observe=lambda H, W, b, k: float(problem.loss(H, W, b)), keep_states=False)
+    assert np.all(np.diff(run.observations) < 0)
+
+
+def test_float32_iterates_agree_with_float64():
+    problem, H0, W0, b0 = make()
+    wide = gradient_descent(problem, H0, W0, b0, RATES["cosine"], 40)
+    narrow = gradient_descent(problem, H0, W0, b0, RATES["cosine"], 40, dtype=torch.float32)
+    error = relative_error(np.hstack([narrow.H[-1], narrow.W[-1]]), np.hstack([wide.H[-1], wide.W[-1]]))
+    assert error <= float_tolerance("float32", 40 * (problem.C * problem.N + 4), 10)
+
+
+def test_default_device_is_cpu_here_or_cuda_when_present():
+    expected = "cuda" if torch.cuda.is_available() else "cpu"
+    assert default_device().type == expected
+    assert default_device("cpu").type == "cpu"
+
+
+@pytest.mark.parametrize("kwargs, message", [
+    (dict(method="newton"), "method"),
+    (dict(steps=-1), "non-negative integer"),
+    (dict(steps=2.5), "non-negative integer"),
+    (dict(record_steps=[11]), "record_steps"),
+    (dict(record_steps=[-1]), "record_steps"),
+])
+def test_bad_arguments_raise(kwargs, message):
+    problem, H0, W0, b0 = make()
+    arguments = dict(steps=10) | kwargs
+    with pytest.raises(AssumptionError, match=message):
+        gradient_descent(problem, H0, W0, b0, RATES["constant"], **arguments)
+
+
+@pytest.mark.parametrize("which", ["H", "W", "b"])
+def test_mismatched_shapes_raise(which):
+    problem, H0, W0, b0 = make()
+    arrays = dict(H0=H0, W0=W0, b0=b0)
+    arrays[which + "0"] = arrays[which + "0"][..., :-1]
+    with pytest.raises(AssumptionError, match="shape"):
+        gradient_descent(problem, rates=RATES["constant"], steps=3, **arrays)

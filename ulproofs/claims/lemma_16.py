@@ -1,0 +1,109 @@
+r"""Lemma 16: the orthogonal projection onto :math:`\mathcal E_2^\epsilon` (Appendix B.9, Eq. 100).
+
+Statement. *For* :math:`H\in\mathbb R^{p\times CN}`, :math:`W\in\mathbb R^{p\times C}`, *the
+projection of* :math:`(H,W)` *onto*
+:math:`\mathcal E_2^\epsilon=\{(\frac{\epsilon}{\sqrt N}h\mathbf 1_{CN}^\top,\ h\mathbf 1_C^\top):
+h\in\mathbb R^p\}` *is*
+
+.. math::
+
+    \Pi_2^\epsilon(H,W)=\Bigl(\frac{\epsilon}{\sqrt N}h\mathbf 1_{CN}^\top,\ h\mathbf 1_C^\top\Bigr),
+    \qquad h=\frac1{2C}\Bigl(\frac{\epsilon}{\sqrt N}H\mathbf 1_{CN}+W\mathbf 1_C\Bigr).
+
+As a right multiplication :math:`\Pi_2^\epsilon(Z)=ZQ` with :math:`Q=RG`, :math:`h=ZR`,
+:math:`R=\frac1{2C}\bigl(\frac{\epsilon}{\sqrt N}\mathbf 1_{CN};\ \mathbf 1_C\bigr)` and
+:math:`G=\bigl(\frac{\epsilon}{\sqrt N}\mathbf 1_{CN}^\top,\ \mathbf 1_C^\top\bigr)`, whose range
+is :math:`\mathcal E_2^\epsilon` by definition; :math:`GG^\top=2C`, so the dimension is p. The
+defining relations, :math:`ZK=0` with :math:`ZK=(H-\frac{\epsilon}{C\sqrt N}W\mathbf 1_C\mathbf 1_{CN}^\top,\
+W(I_C-\frac1C J_C))`, say that W has equal columns h and H is :math:`\frac{\epsilon}{\sqrt N}h\mathbf 1_{CN}^\top`.
+The constant 1/(2C) is the minimiser of
+:math:`\|\frac{\epsilon}{\sqrt N}h\mathbf 1_{CN}^\top-H\|^2+\|h\mathbf 1_C^\top-W\|^2
+=2C\|h\|^2-2h^\top(\frac{\epsilon}{\sqrt N}H\mathbf 1_{CN}+W\mathbf 1_C)+\text{const}` (Eq. 101).
+
+>>> prove(+1).holds
+True
+>>> prove(+1, paper_projector(+1, scale=1 / C)).failures()     # 1/C instead of 1/(2C)
+['Q Q - Q', 'G Q - G (S in range(Q))', 'tr Q = claimed rank']
+"""
+from __future__ import annotations
+
+import sympy as sp
+
+from ..operator import derive_spectrum
+from ..structured import FEATURES, PROTOTYPES, SCALAR, C, N, StructuredMatrix
+from ..verdicts import Claim, Finding
+from . import lemma_13
+from .lemma_13 import prove_projector, row_space_projector, signed_projection_finding
+
+CLAIM = Claim(
+    id="lemma-16",
+    title="Projection onto E2^eps",
+    statement=("For H in R^{p x CN}, W in R^{p x C}: Pi_2^eps(H, W) = ((eps/sqrt N) h 1_CN^T, h 1_C^T) with "
+               "h = (1/(2C))((eps/sqrt N) H 1_CN + W 1_C)."),
+    equations=("Eq. 100", "Eq. 101", "Eq. 8", "Eq. 26"),
+    reading=("The OCR prints h = (1/?)(... H 1_CN + W 1_C) with the constant unreadable; Eq. 101 minimises "
+             "2C||h||^2 - 2 h^T((eps/sqrt N) H 1_CN + W 1_C), so the constant is read as 1/(2C) (and a 1/C "
+             "mutant is shown to fail)."),
+)
+
+
+def embedding(eps):
+    r""":math:`G=(\frac{\epsilon}{\sqrt N}\mathbf 1_{CN}^\top,\ \mathbf 1_C^\top)`: :math:`hG` is the point
+    of :math:`\mathcal E_2^\epsilon` with parameter h."""
+    return StructuredMatrix.block([[StructuredMatrix.term(SCALAR, FEATURES, "1", "1", eps / sp.sqrt(N)),
+                                    StructuredMatrix.ones(SCALAR, PROTOTYPES)]])
+
+
+def paper_projector(eps, inner_sign=None, scale=1 / (2 * C)):
+    r"""Q with :math:`\Pi_2^\epsilon(Z)=ZQ`, encoded from Eq. 100.
+
+    Mutants: ``inner_sign`` replaces :math:`\epsilon` inside h only; ``scale`` replaces 1/(2C).
+    """
+    inner = eps if inner_sign is None else inner_sign
+    coordinate = embedding(inner).T * scale        # h = Z R
+    return coordinate @ embedding(eps)
+
+
+def relations(eps):
+    r"""K with :math:`ZK=(H-\frac{\epsilon}{C\sqrt N}W\mathbf 1_C\mathbf 1_{CN}^\top,\ W(I_C-\frac1C J_C))`."""
+    return StructuredMatrix.block([
+        [StructuredMatrix.identity(FEATURES), StructuredMatrix.zeros(FEATURES, PROTOTYPES)],
+        [StructuredMatrix.ones(PROTOTYPES, FEATURES) * (-eps / (C * sp.sqrt(N))), lemma_13.paper_projector()],
+    ])
+
+
+def prove(eps, Q=None):
+    """The proof that Q (default: Eq. 100) is the orthogonal projector onto E2^eps; rank 1."""
+    Q = paper_projector(eps) if Q is None else Q
+    return prove_projector(Q, relations(eps), 1, spanning=embedding(eps), gram_scale=2 * C)
+
+
+def ground_truth(eps):
+    """Dense projector onto E2^eps at (C, N) from its spanning vector (eps/sqrt N 1_CN, 1_C)."""
+    def projector(classes, examples):
+        vector = sp.Matrix.vstack(sp.ones(classes * examples, 1) * eps / sp.sqrt(examples), sp.ones(classes, 1))
+        return row_space_projector([vector], classes * (examples + 1))
+    return projector
+
+
+def derived_projector(eps):
+    """The projector onto E2^eps that derive_spectrum() obtains from the sector reduction of B."""
+    return next(c.projector for c in derive_spectrum() if c.name == "E2" and c.sign == eps)
+
+
+def mutants(eps):
+    return {
+        "1/C instead of 1/(2C)": lambda: prove(eps, paper_projector(eps, scale=1 / C)),
+        "eps flipped inside h": lambda: prove(eps, paper_projector(eps, inner_sign=-eps)),
+        "eps flipped everywhere (the projector onto E2^-eps)": lambda: prove(eps, paper_projector(-eps)),
+    }
+
+
+DENSE_SIZES = [(2, 1), (3, 2), (4, 3), (3, 4)]
+
+
+def check(context) -> Finding:
+    summary = ("Q^2 = Q, Q^T = Q, Q K = 0 (range in E2), G Q = G (E2 in range), "
+               "tr Q = 1 = rank G (G G^T = 2C), for all C, N")
+    return signed_projection_finding(CLAIM, summary, prove, mutants, ground_truth, paper_projector,
+                                     derived_projector, DENSE_SIZES)
