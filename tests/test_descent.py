@@ -146,3 +146,40 @@ def test_mismatched_shapes_raise(which):
     arrays[which + "0"] = arrays[which + "0"][..., :-1]
     with pytest.raises(AssumptionError, match="shape"):
         gradient_descent(problem, rates=RATES["constant"], steps=3, **arrays)
+
+
+def _naive_descent(problem, H, W, b, rates, steps, weight_decay, train_prototypes):
+    """Eq. 12 at integer steps, written out with the dense M: the reference for the fast updates."""
+    M = problem.M_dense()
+    eta1, eta2 = rates.eta1(np.arange(steps)), rates.eta2(np.arange(steps))
+    lam1, lam2 = weight_decay
+    for k in range(steps):
+        H_next = H + eta1[k] * (W @ M - lam1 * H)
+        if train_prototypes:
+            W, b = W + eta2[k] * (H @ M.T - lam2 * W), b + eta2[k] * (problem.bias_drift() - lam2 * b)
+        H = H_next
+    return H, W, b
+
+
+@pytest.mark.parametrize("method", ["dense", "structured", "class-mean"])
+@pytest.mark.parametrize("weight_decay, train_prototypes", [((0.3, 0.7), True), ((0.5, 0.0), False), ((0.0, 0.2), True)])
+def test_weight_decay_and_anchored_prototypes_match_the_written_out_update(method, weight_decay, train_prototypes):
+    problem = LayerPeeledProblem(3, 4, 2, 0.1)
+    rng = np.random.default_rng(5)
+    H0, W0, b0 = rng.standard_normal((3, 8)), rng.standard_normal((3, 4)), rng.standard_normal(4)
+    rates = RatePair(CosineAnnealing(0.2, 50.0), Constant(0.1))
+    run = gradient_descent(problem, H0, W0, b0, rates, 40, method=method, weight_decay=weight_decay,
+                           train_prototypes=train_prototypes)
+    for got, want in zip((run.H[-1], run.W[-1], run.b[-1]),
+                         _naive_descent(problem, H0, W0, b0, rates, 40, weight_decay, train_prototypes)):
+        np.testing.assert_allclose(got, want, rtol=0, atol=float_tolerance(operations=40 * 16) * np.abs(want).max())
+    if not train_prototypes:
+        np.testing.assert_array_equal(run.W[-1], W0)
+
+
+@pytest.mark.parametrize("weight_decay", [(-0.1, 0.0), (0.0, float("nan")), (float("inf"), 0.0)])
+def test_bad_weight_decay_is_refused(weight_decay):
+    problem = LayerPeeledProblem(2, 2, 1, 0.0)
+    with pytest.raises(AssumptionError, match="weight decay"):
+        gradient_descent(problem, np.zeros((2, 2)), np.zeros((2, 2)), np.zeros(2), RatePair.proportional(Constant(0.1)),
+                         3, weight_decay=weight_decay)

@@ -1,19 +1,22 @@
 r"""Gradient-descent iterates of the layer-peeled model in PyTorch (float64; CUDA when present).
 
-One step of plain gradient descent on Eq. 2 with steps :math:`\eta_{1,k}=s\,\eta_{2,k}`:
+One step of plain gradient descent on Eq. 2, or on Eq. 11 with weight decay
+:math:`(\lambda_1,\lambda_2)` (Eq. 12 read at integer steps):
 
 .. math::
 
-    H_{k+1}=H_k+\eta_{1,k}W_kM,\quad W_{k+1}=W_k+\eta_{2,k}H_kM^\top,\quad
-    b_{k+1}=b_k+\eta_{2,k}\tfrac{1+\gamma-\gamma C}{C}\mathbf 1_C .
+    H_{k+1}=H_k+\eta_{1,k}(W_kM-\lambda_1H_k),\quad W_{k+1}=W_k+\eta_{2,k}(H_kM^\top-\lambda_2W_k),\quad
+    b_{k+1}=b_k+\eta_{2,k}\bigl(\tfrac{1+\gamma-\gamma C}{C}\mathbf 1_C-\lambda_2b_k\bigr).
+
+With ``train_prototypes=False`` W and b stay fixed (the prototype-anchored case, Eq. 16).
 
 Three update rules compute the same iterates:
 
 * ``"dense"``: the naive baseline, explicit :math:`M` and matrix products, O(pC^2N) a step;
 * ``"structured"``: products with M by reshaping and summing (O(pCN) a step), H held in full;
 * ``"class-mean"``: since :math:`W_kM` is constant within each class,
-  :math:`H_k=H_0+D_k\otimes\mathbf 1_N^\top`; the iteration runs on :math:`(D_k,W_k)`,
-  O(pC) a step, and H is formed only when recorded.
+  :math:`H_k=c_kH_0+D_k\otimes\mathbf 1_N^\top` with a scalar :math:`c_k=\prod_j(1-\eta_{1,j}\lambda_1)`;
+  the iteration runs on :math:`(c_k,D_k,W_k)`, O(pC) a step, and H is formed only when recorded.
 
 >>> import numpy as np
 >>> from ulproofs.setting import LayerPeeledProblem
@@ -59,8 +62,12 @@ class DescentRecord:
 
 
 def gradient_descent(problem, H0, W0, b0, rates, steps, record_steps=None, observe=None, method="class-mean",
-                     device=None, dtype=torch.float64, keep_states=True, progress=False):
+                     device=None, dtype=torch.float64, keep_states=True, progress=False, weight_decay=(0.0, 0.0),
+                     train_prototypes=True):
     """Run ``steps`` steps from (H0, W0, b0); record states at ``record_steps`` (default: last).
+
+    ``weight_decay`` is (lambda1, lambda2) of Eq. 11 (lambda2 also decays b);
+    ``train_prototypes=False`` keeps W and b fixed.
 
     ``rates`` is a :class:`~ulproofs.rates.RatePair`; step k uses (eta1(k), eta2(k)), so any
     pair (proportional or not) can be iterated. ``observe(H, W, b, step)`` may return a dict of
@@ -71,6 +78,9 @@ def gradient_descent(problem, H0, W0, b0, rates, steps, record_steps=None, obser
     if int(steps) != steps or steps < 0:
         raise AssumptionError(f"steps must be a non-negative integer (got {steps!r})")
     problem.check_shapes(H0, W0, b0)
+    decay_H, decay_W = (float(x) for x in weight_decay)
+    if not (np.isfinite([decay_H, decay_W]).all() and decay_H >= 0 and decay_W >= 0):
+        raise AssumptionError(f"weight decay (lambda1, lambda2) must be finite and >= 0 (got {weight_decay!r})")
     device = default_device(device)
     record_steps = sorted(set([steps] if record_steps is None else (int(k) for k in record_steps)))
     if record_steps and (record_steps[0] < 0 or record_steps[-1] > steps):
@@ -93,8 +103,10 @@ def gradient_descent(problem, H0, W0, b0, rates, steps, record_steps=None, obser
     own, shared = (1 + g) / (C * N), g / (C * N)
     class_sums, W_next = torch.empty_like(W), torch.empty_like(W)
 
+    scale = 1.0  # c_k of the class-mean update
+
     def current_H():
-        return base_H + D.repeat_interleave(N, dim=1) if method == "class-mean" else H
+        return scale * base_H + D.repeat_interleave(N, dim=1) if method == "class-mean" else H
 
     record = DescentRecord(device=str(device))
     pending = iter(record_steps)
@@ -112,16 +124,35 @@ def gradient_descent(problem, H0, W0, b0, rates, steps, record_steps=None, obser
             next_record = next(pending, None)
         if k == steps:
             break
+        keep_H, keep_W = 1.0 - eta1[k] * decay_H, 1.0 - eta2[k] * decay_W
+        if not train_prototypes:
+            keep_W = 1.0
         if method == "dense":
-            H, W = H + eta1[k] * (W @ M), W + eta2[k] * (H @ M.T)
+            H_next = keep_H * H + eta1[k] * (W @ M)
+            if train_prototypes:
+                W = keep_W * W + eta2[k] * (H @ M.T)
+            H = H_next
         elif method == "structured":
-            H, W = H + eta1[k] * problem.apply_M(W), W + eta2[k] * problem.apply_MT(H)
+            H_next = keep_H * H + eta1[k] * problem.apply_M(W)
+            if train_prototypes:
+                W = keep_W * W + eta2[k] * problem.apply_MT(H)
+            H = H_next
         else:
             # in place, with the per-step constants folded into alpha: a few passes over p x C
-            torch.add(class_sums0, D, alpha=N, out=class_sums)
-            W_total, sums_total = W.sum(1, keepdim=True), class_sums.sum(1, keepdim=True)
-            torch.add(W, class_sums, alpha=eta2[k] * own, out=W_next).sub_(sums_total, alpha=eta2[k] * shared)
+            W_total = W.sum(1, keepdim=True)
+            # passes that multiply by 1 are skipped: without weight decay a step is 5 passes over p x C
+            if train_prototypes:
+                torch.add(class_sums0 if scale == 1.0 else scale * class_sums0, D, alpha=N, out=class_sums)
+                sums_total = class_sums.sum(1, keepdim=True)
+                torch.add(W, class_sums, alpha=eta2[k] * own, out=W_next).sub_(sums_total, alpha=eta2[k] * shared)
+                if keep_W != 1.0:
+                    W_next.sub_(W, alpha=1.0 - keep_W)
+            if keep_H != 1.0:
+                D.mul_(keep_H)
             D.add_(W, alpha=eta1[k] * own).sub_(W_total, alpha=eta1[k] * shared)
-            W, W_next = W_next, W
-        b = b + eta2[k] * drift
+            scale *= keep_H
+            if train_prototypes:
+                W, W_next = W_next, W
+        if train_prototypes:
+            b = keep_W * b + eta2[k] * drift
     return record
