@@ -4,7 +4,11 @@ Sub-commands:
 
 * ``check``: run every claim's checks (``--paper-scale`` adds p=512, C=100, N=10 runs);
 * ``list``: the claims with their equations and the issue that covers them;
-* ``show ID``: one claim's statement, reading, verdict and evidence, after running its checks.
+* ``show ID``: one claim's statement, reading, verdict and evidence, after running its checks;
+* ``latex``: a standalone LaTeX document of the verdicts and derived formulas, and a macro file;
+* ``notebooks``: build the derivation notebooks from their sources (``--check`` compares instead);
+* ``figures``: redraw the paper's numerical figures (Figs. 1, 4-9) with the theory over the iterates;
+* ``train``: train a network (default: the digits preset, which runs on any machine).
 """
 from __future__ import annotations
 
@@ -71,7 +75,36 @@ def command_show(args):
     return 0 if finding.sound else 1
 
 
+def command_latex(args):
+    from .latex import write_latex
+
+    for path in write_latex(args.out):
+        print(path)
+    return 0
+
+
+def command_notebooks(args):
+    from .notebooks import build_notebooks
+
+    for path in build_notebooks(check=args.check):
+        print(path)
+    return 0
+
+
+def command_figures(args):
+    from .figures import draw_figures
+
+    written = draw_figures(args.names or None, out_dir=args.out, scale=args.scale, progress=not args.quiet)
+    print(json.dumps(written, indent=2, default=str))
+    return 0
+
+
 def main(argv=None):
+    argv = sys.argv[1:] if argv is None else list(argv)
+    if argv[:1] == ["train"]:
+        from .train import main as train_main
+
+        return train_main(argv[1:])
     parser = argparse.ArgumentParser(prog="ulproofs", description=__doc__.splitlines()[0])
     sub = parser.add_subparsers(dest="command", required=True)
     check = sub.add_parser("check", help="run the checks and print the verdict table")
@@ -83,8 +116,19 @@ def main(argv=None):
     show = sub.add_parser("show", help="one claim in detail")
     show.add_argument("claim")
     _add_context_options(show)
+    latex = sub.add_parser("latex", help="write the LaTeX document and macro file")
+    latex.add_argument("--out", default="results/latex", help="output folder")
+    notebooks = sub.add_parser("notebooks", help="build notebooks/*.ipynb from notebooks/src/*.py")
+    notebooks.add_argument("--check", action="store_true", help="only compare the built notebooks with the committed")
+    figures = sub.add_parser("figures", help="redraw the paper's numerical figures")
+    figures.add_argument("names", nargs="*", help="figures to draw (default: all)")
+    figures.add_argument("--out", default="results/figures", help="output folder")
+    figures.add_argument("--scale", choices=("paper", "reduced"), default="paper")
+    figures.add_argument("--quiet", action="store_true", help="no progress bars")
+    sub.add_parser("train", help="train a network (see: python -m ulproofs train --help)", add_help=False)
     args = parser.parse_args(argv)
-    handler = {"check": command_check, "list": command_list, "show": command_show}[args.command]
+    handler = {"check": command_check, "list": command_list, "show": command_show, "latex": command_latex,
+               "notebooks": command_notebooks, "figures": command_figures}[args.command]
     return handler(args)
 
 

@@ -19,7 +19,8 @@ from .verdicts import Claim, Finding, Verdict
 
 #: Checked claims: module names under ulproofs.claims.
 CHECKED_MODULES = (
-    "theorem_2", "corollary_3", "lemma_9", "lemma_13", "lemma_14", "lemma_15", "lemma_16", "lemma_17",
+    "lemma_1", "theorem_2", "corollary_3", "theorem_6", "theorem_7", "theorem_8", "eq_25", "appendix_a",
+    "lemma_9", "lemma_10", "lemma_11", "lemma_13", "lemma_14", "lemma_15", "lemma_16", "lemma_17",
 )
 
 PENDING = (

@@ -1,0 +1,808 @@
+r"""The paper's numerical figures (Figs. 1, 4--9) redrawn with the theory over the iterates.
+
+``python -m ulproofs figures`` (or :func:`draw_figures`) runs real gradient descent on the free
+variables at the paper's size (p = 512, C = 100, N = 10, random :math:`H_0, W_0`; Appendix C.1) and
+draws, over the iterates,
+
+* the closed form of the flow (Theorem 2 for Fig. 1 and the instability figure, Theorem 4 for
+  Figs. 4--8) at :math:`\zeta=\eta t`, computed from Theorem 2/4's multipliers and the 5 x 5 Gram
+  matrices of :class:`~ulproofs.decomposition.Decomposition`, without iterating;
+* the rates the paper claims (Corollaries 3 and 5, Theorem 7) as dotted reference lines.
+
+Every figure is written as PNG and PDF with a JSON of the plotted series, the parameters, the
+seed and the git commit. The JSON also holds, for each curve, the *exact discrete* closed form
+(Theorem 2/4's multipliers of gradient descent, :meth:`UnconstrainedDynamics.discrete_coefficients`,
+:meth:`WeightDecayDynamics.discrete_coefficients`) and an a-priori float64 bound on its distance from
+the iterates (:func:`ulproofs.claims.corollary_5.rounding_bound`, the policy of
+:mod:`ulproofs.precision`): ``tests/test_figures.py`` checks that the plotted iterates lie within it.
+
+Figures (``names``):
+
+``1``
+    unconstrained, :math:`\gamma\in\{0,0.05,0.005,0.001,\frac1{C-1}\}`, :math:`\eta_1=\eta_2=0.1`:
+    loss, accuracy of :math:`\arg\max_cw_c^\top h`, :math:`\|\hat Z(t)-\tilde Z/\|\tilde Z\|\|`,
+    :math:`\|Z(t)\|`, with the zoom on the last 2,000 epochs the caption describes.
+``4``, ``7``
+    weight decay :math:`\lambda\in\{10^{-5},10^{-4},10^{-3},5\cdot10^{-3},\lambda^*\}`,
+    :math:`\gamma=\frac1{C-1}`, :math:`\eta=0.1`: Fig. 4 :math:`\|W\|`, :math:`\|W-P\|`,
+    :math:`|\log\|H\|-\log\|W\||`; Fig. 7 (Eq. 15) :math:`\|W\|` and the direction distances of W and H.
+``5``
+    :math:`\lambda=\lambda^*`, :math:`\gamma\in\{0,0.1,0.01,0.001,\frac1{C-1}\}`: accuracy,
+    :math:`\|H-H_1^+\|`, :math:`\|W-W_1^+\|`, :math:`\|H\|`, :math:`\|W\|`.
+``6``
+    :math:`\lambda=\lambda^*`, :math:`\eta\in\{0.001,0.01,0.1,0.2,0.5\}`: distances to the limit and :math:`\|Z\|`.
+``8``
+    :math:`\lambda=\lambda^*`, :math:`\eta_2=0.5`, :math:`s\in\{0.01,0.05,0.1,0.5,1\}`: Eq. 15's direction
+    distances and the distances to the limit.
+``9``
+    spherical case (Eq. 19) with a unit simplex-ETF W, :math:`\eta\in\{0.1,0.5,1,5,10\}` without and
+    with the rescaled learning rate: :math:`\|H\|`, :math:`\|\hat H-W(I_C\otimes\mathbf 1_N^\top)\|`, the
+    objective (Eq. 18). There is no closed form: the iterates run through the exact planar reduction
+    (:func:`ulproofs.spherical.planar_descent`), checked against the full p-dimensional iterates; the
+    theory drawn is Lemma 10's norm bound :math:`\|h(t)\|\le e^{2\theta_0/\pi}\|h(0)\|` and angle bound.
+``instability``
+    plain unhinged loss without weight decay (:math:`\gamma=\frac1{C-1}`, s = 1, several
+    :math:`\eta`): :math:`\|H\|` and :math:`\|W\|` grow like :math:`e^{(1+\gamma)\zeta/(C\sqrt N)}`
+    (Corollary 3), and in float32 the iterates overflow to inf/NaN, as in the paper's Fig. 19.
+
+``scale="reduced"`` runs the same code at a small size (for the tests).
+
+>>> sorted(FIGURES)
+['1', '4', '5', '6', '7', '8', '9', 'instability']
+>>> SCALES["paper"]["p"], SCALES["paper"]["C"], SCALES["paper"]["N"], SCALES["paper"]["steps"]
+(512, 100, 10, 50000)
+"""
+from __future__ import annotations
+
+import dataclasses
+import json
+import math
+import time
+from pathlib import Path
+
+import numpy as np
+import torch
+from tqdm.auto import tqdm
+
+from .claims import corollary_3, corollary_5
+from .claims.theorem_2 import UnconstrainedDynamics
+from .claims.theorem_4 import WeightDecayDynamics
+from .descent import default_device, gradient_descent
+from .errors import AssumptionError
+from .etf import simplex_etf
+from .operator import gamma as gamma_symbol
+from .precision import float_tolerance, unit_roundoff
+from .rates import Constant, RatePair
+from .setting import LayerPeeledProblem
+from .spherical import SphericalProblem, random_features
+from .structured import C as C_symbol
+
+#: Sizes and horizons. ``every``: steps between recorded points. The paper's axes show 50,000 epochs
+#: (Fig. 4; the other captions give no horizon); the reduced size keeps 2/(C-2) < 0.05 so that
+#: gamma = 0.05 stays beyond the range of Corollary 3, as in Fig. 1.
+SCALES = {
+    "paper": dict(p=512, C=100, N=10, steps=50_000, every=250, zoom=2_000),
+    "reduced": dict(p=8, C=50, N=2, steps=2_000, every=20, zoom=200),
+}
+#: Fig. 9 needs p >= C - 1 (simplex ETF); ``validate``: steps of full p-dimensional iterates that check
+#: the planar reduction at paper scale (None: the whole run).
+SPHERICAL_SCALES = {
+    "paper": dict(p=512, C=100, N=10, steps=50_000, every=250, validate=200, validate_every=10),
+    "reduced": dict(p=16, C=10, N=3, steps=400, every=4, validate=None, validate_every=4),
+}
+#: The instability figure: float64 horizon short enough that ||Z||^2 stays finite at the largest rate.
+INSTABILITY_SCALES = {
+    "paper": dict(steps=10_000, every=50),
+    "reduced": dict(steps=2_000, every=10),
+}
+
+FIGURE_ONE_GAMMAS = (0.0, 0.05, 0.005, 0.001, None)          # None: 1/(C-1)
+WEIGHT_DECAYS = (1e-5, 1e-4, 1e-3, 5e-3, None)               # None: lambda*
+FIGURE_NINE_RATES = (0.1, 0.5, 1.0, 5.0, 10.0)
+INSTABILITY_RATES = (0.1, 1.0, 2.0, 5.0, 10.0)
+
+#: Weight-decay figures: (varied, values, fixed, panels); panel = (quantity, title, y scale, reference).
+#: A reference names the rate of :func:`ulproofs.claims.corollary_5.predicted_slopes` drawn over it.
+WEIGHT_DECAY_FIGURES = {
+    "4": ("decay", WEIGHT_DECAYS, dict(gamma=None, eta=0.1, ratio=1.0), (
+        ("norm_W", r"(a) $\|W(t)\|$", "log", ("W", "norm_flow")),
+        ("distance_W_P", r"(b) $\|W(t)-P\|$", "log", "distance_W_P"),
+        ("log_ratio_HW", r"(c) $|\log\|H(t)\|-\log\|W(t)\||$", "log", "log_ratio"),
+    )),
+    "5": ("gamma", (0.0, 0.1, 0.01, 0.001, None), dict(decay=None, eta=0.1, ratio=1.0), (
+        ("accuracy", r"(a) accuracy of $\arg\max_c w_c^\top h$", "linear", None),
+        ("distance_H_P", r"(b) $\|H(t)-H_1^+\|$", "log", ("H", "residual_flow")),
+        ("distance_W_P", r"(c) $\|W(t)-W_1^+\|$", "log", ("W", "residual_flow")),
+        ("norm_H", r"(d) $\|H(t)\|$", "log", ("H", "norm_flow")),
+        ("norm_W", r"(e) $\|W(t)\|$", "log", ("W", "norm_flow")),
+    )),
+    "6": ("eta", (0.001, 0.01, 0.1, 0.2, 0.5), dict(gamma=None, decay=None, ratio=1.0), (
+        ("distance_H_limit", r"(a) $\|H(t)-\bar H\|$", "log", ("H", "residual_flow")),
+        ("distance_W_limit", r"(b) $\|W(t)-\bar W\|$", "log", ("W", "residual_flow")),
+        ("norm_Z", r"(c) $\|Z(t)\|$", "log", ("Z", "norm_flow")),
+    )),
+    "7": ("decay", WEIGHT_DECAYS, dict(gamma=None, eta=0.1, ratio=1.0), (
+        ("norm_W", r"(a) $\|W(t)\|$", "log", ("W", "norm_flow")),
+        ("direction_W", r"(b) $\|W/\|W\|-\bar W/\|\bar W\|\|$ (Eq. 15)", "log", ("W", "direction_flow")),
+        ("direction_H", r"(c) $\|H/\|H\|-\bar H/\|\bar H\|\|$ (Eq. 15)", "log", ("H", "direction_flow")),
+    )),
+    "8": ("ratio", (0.01, 0.05, 0.1, 0.5, 1.0), dict(gamma=None, decay=None, eta=0.5), (
+        ("direction_H", r"(a) $\|H/\|H\|-\bar H/\|\bar H\|\|$ (Eq. 15)", "log", ("H", "direction_flow")),
+        ("direction_W", r"(b) $\|W/\|W\|-\bar W/\|\bar W\|\|$ (Eq. 15)", "log", ("W", "direction_flow")),
+        ("distance_H_limit", r"(c) $\|H(t)-H_\infty\|$", "log", ("H", "residual_flow")),
+        ("distance_W_limit", r"(d) $\|W(t)-W_\infty\|$", "log", ("W", "residual_flow")),
+    )),
+}
+
+CAPTIONS = {
+    "1": ("Fig. 1 (unconstrained, Eq. 5): gradient-descent iterates (solid) with Theorem 2's closed form (dashed) "
+          "and Corollary 3's rates (dotted). Claims: features align with their prototypes for gamma < 2/(C-2); "
+          "the distance to Z~ decays exponentially in range, fastest at gamma = 1/(C-1), and tends to sqrt 2 for "
+          "gamma = 0.05 > 2/(C-2); ||Z(t)|| grows like e^{3.95 eta t/(C sqrt N)} at gamma = 0.05 and like "
+          "e^{(1+gamma) eta t/(C sqrt N)} otherwise."),
+    "4": ("Fig. 4 (weight decay, Eq. 12): log||W|| grows for lambda < lambda*; W(t) -> P = W-part of Pi_1^+ Z0 at "
+          "lambda*; log||H|| - log||W|| converges the same for every lambda."),
+    "5": ("Fig. 5 (lambda = lambda*, gamma varied): alignment for gamma < 2/(C-2); ||H - H1+|| and ||W - W1+|| decay "
+          "exponentially in range; the norms do not grow (except beyond 2/(C-2))."),
+    "6": ("Fig. 6 (lambda = lambda*, eta varied): features and prototypes converge exponentially to the limit; larger "
+          "rates converge faster."),
+    "7": ("Fig. 7 (Eq. 15, lambda varied): the directions of H and W converge exponentially to those of "
+          "pi+ X1+ + pi- X1- for every lambda; the norm grows below lambda*."),
+    "8": ("Fig. 8 (Eq. 15, s = eta1/eta2 varied, eta2 = 0.5, lambda*): larger s converges faster."),
+    "9": ("Fig. 9 (spherical, Eq. 19, anchored unit simplex ETF): ||H(t)|| is non-decreasing and ||H^(t) - W(I (x) "
+          "1^T)|| decreases exponentially, without (top) and with (bottom) the rescaled learning rate."),
+    "instability": ("Plain unhinged loss without weight decay on the free-variable model: ||H|| and ||W|| grow like "
+                    "e^{(1+gamma) eta t/(C sqrt N)} without bound (Corollary 3, Sec. 3.1); in float32 the iterates "
+                    "overflow to inf/NaN (compare the paper's Fig. 19)."),
+}
+
+FIGURES = ("1", "4", "5", "6", "7", "8", "9", "instability")
+
+#: How each series is drawn (None: kept in the JSON only; Fig. 9's norm bound, e^{2 theta0/pi} ~ e times
+#: the initial norm, would squash the panel).
+STYLES = {
+    "iterates": dict(lw=2.4, alpha=0.45),
+    "closed_form": dict(lw=1.0, ls="--", color="black", alpha=0.8),
+    "reference": dict(lw=1.7, ls=":", alpha=0.9),
+    "bound": dict(lw=1.0, ls="--", color="black", alpha=0.8),
+    "validation": dict(lw=0, marker="o", ms=3, alpha=0.8),
+    "float32": dict(lw=1.2, ls="-."),
+    "discrete": None,
+    "error_bound": None,
+    "record": None,
+}
+
+
+# ------------------------------------------------------------------------------------------------
+# Shared pieces
+# ------------------------------------------------------------------------------------------------
+def _gamma(value, C):
+    return 1 / (C - 1) if value is None else float(value)
+
+
+def _gamma_label(value):
+    return r"$\gamma=1/(C-1)$" if value is None else rf"$\gamma={value:g}$"
+
+
+def _start(problem, seed):
+    """H0, W0, b0 with standard normal entries (the claims' :func:`corollary_3.random_start`)."""
+    return corollary_3.random_start(problem, seed)
+
+
+def _norm(x):
+    """Frobenius norm in float64 without overflow of the squares (scaled by the largest entry)."""
+    x = x.double()
+    largest = x.abs().max()
+    if not torch.isfinite(largest):
+        return float("inf") if not torch.isnan(largest) else float("nan")
+    if largest == 0:
+        return 0.0
+    return float(largest * torch.linalg.vector_norm(x / largest))
+
+
+def _series(steps, style, label=None, **values):
+    return dict(steps=np.asarray(steps, dtype=int), style=style, label=label,
+                values={k: np.asarray(v, dtype=float) for k, v in values.items()})
+
+
+def _reference(steps, values, slope, label, offset=2.0):
+    """A line of the given per-step log-slope, over the second half of the curve, anchored (times
+    ``offset``) at the last value above 1e-10 of the curve's largest (rounding floors excluded)."""
+    steps, values = np.asarray(steps, dtype=float), np.abs(np.asarray(values, dtype=float))
+    finite = np.isfinite(values) & (values > 1e-10 * np.nanmax(values[np.isfinite(values)]))
+    if not finite.any():
+        return None
+    end = int(np.nonzero(finite)[0][-1])
+    k_end, v_end = steps[end], values[end]
+    k_start = k_end / 2
+    line = v_end * offset * np.exp(slope * (np.array([k_start, k_end]) - k_end))
+    return dict(steps=np.array([k_start, k_end]).astype(int), style="reference", label=label,
+                values=dict(line=line), slope=float(slope))
+
+
+def _threads(device):
+    return corollary_3._few_threads(default_device(device))
+
+
+class _Scores:
+    r"""Closed-form scores :math:`W^\top H=\sum_{j,k}v_ju_kW_j^\top H_k` from precomputed cross products of
+    the five components, so the accuracy of a closed form needs no state."""
+
+    def __init__(self, parts):
+        self.parts = parts
+        prototypes = np.stack([W for _, W in parts.parts])            # (5, p, C)
+        features = np.stack([H for H, _ in parts.parts])              # (5, p, CN)
+        self.cross = np.tensordot(prototypes, features, axes=([1], [1])).transpose(0, 2, 1, 3)   # (5, 5, C, CN)
+        self.classes = parts.problem.class_of_column()
+
+    def accuracy(self, coefficients, slack=None):
+        """Accuracy per row of coefficients (..., 5, 2) and, given a score ``slack`` per row, the number of
+        columns whose top-two margin is at most twice it (their argmax may differ under that error)."""
+        coefficients = np.asarray(coefficients, dtype=float).reshape(-1, 5, 2)
+        accuracy, ambiguous = [], []
+        for i, c in enumerate(coefficients):
+            scores = np.tensordot(np.outer(c[:, 1], c[:, 0]), self.cross, axes=([0, 1], [0, 1]))
+            accuracy.append(float((scores.argmax(0) == self.classes).mean()))
+            if slack is not None:
+                top = np.sort(scores, axis=0)[-2:]
+                ambiguous.append(int((top[1] - top[0] <= 2 * slack[i]).sum()))
+        return np.array(accuracy), np.array(ambiguous)
+
+
+def _loss_closed_form(parts, coefficients, bias_sum):
+    r"""Eq. 3 from coefficients: :math:`W_jM=\sigma_jH_j` on each eigenspace, so
+    :math:`\operatorname{Tr}(Y^\top W^\top H)=-\langle WM,H\rangle=-\sum_j\sigma_jv_j(G_Hu)_j`, plus
+    :math:`\frac{\gamma C-\gamma-1}{C}\mathbf 1^\top b`."""
+    c = np.asarray(coefficients, dtype=float)
+    u, v = c[..., 0], c[..., 1]
+    trace = -np.einsum("...j,j,jk,...k->...", v, parts.eigenvalues, parts.gram_H, u)
+    return trace - parts.problem.bias_drift() * np.asarray(bias_sum, dtype=float)
+
+
+# ------------------------------------------------------------------------------------------------
+# Unconstrained runs (Fig. 1 and the instability figure)
+# ------------------------------------------------------------------------------------------------
+def unconstrained_curve(problem, H0, W0, b0, eta, steps, every, label, dtype=torch.float64, full=True, device=None):
+    r"""Gradient descent without weight decay (class-mean update) observed every ``every`` steps, beside
+    Theorem 2's closed form of the flow (``closed_form``, at :math:`\zeta=\eta t`) and of the iterates
+    (``discrete``), with the a-priori bound on |iterates - discrete| (``error_bound``).
+
+    ``full``: also loss, accuracy and the distance to :math:`\tilde Z/\|\tilde Z\|` (Fig. 1); otherwise
+    only the norms (the instability figure, where float32 iterates may overflow).
+    """
+    rates = RatePair.proportional(Constant(eta))
+    dynamics = UnconstrainedDynamics(problem, H0, W0, b0, rates)
+    parts = dynamics.parts
+    record = np.arange(0, steps + 1, every)
+    discrete_all = dynamics.discrete_coefficients(steps)
+    norm_all = parts.norm(discrete_all)
+    discrete, flow = discrete_all[record], dynamics.coefficients(record.astype(float))
+    dev = default_device(device)
+    classes = torch.as_tensor(problem.class_of_column(), device=dev)
+    target = corollary_3.limit_coefficients(parts.labels, 1.0)
+    target_unit = target / parts.norm(target)
+    T_H, T_W = (torch.as_tensor(x, dtype=torch.float64, device=dev) for x in parts.combine(target_unit))
+
+    def observe(H, W, b, k):
+        out = dict(norm_H=_norm(H), norm_W=_norm(W))
+        out["norm_Z"] = math.hypot(out["norm_H"], out["norm_W"])
+        if full:
+            Hd, Wd, n = H.double(), W.double(), out["norm_Z"]
+            out["distance"] = float(torch.sqrt(((Hd / n - T_H) ** 2).sum() + ((Wd / n - T_W) ** 2).sum()))
+            out["loss"] = float(problem.loss_trace_form(Hd, Wd, b.double()))
+            out["accuracy"] = float(((W.T @ H).argmax(0) == classes).double().mean())
+        return out
+
+    start = time.perf_counter()
+    with _threads(device):
+        result = gradient_descent(problem, H0, W0, b0, rates, steps, record_steps=record.tolist(), observe=observe,
+                                  method="class-mean", device=dev, dtype=dtype, keep_states=False)
+    seconds = time.perf_counter() - start
+    measured = {key: np.array([o[key] for o in result.observations]) for key in result.observations[0]}
+
+    # |Z_gd - Z_exact| <= bound (Corollary 5's a-priori float64 bound, at lambda = 0; linear in u)
+    zero_decay = WeightDecayDynamics(problem, H0, W0, b0, rates, weight_decay=(0.0, 0.0))
+    bound = corollary_5.rounding_bound(problem, zero_decay, norm_all, eta)[record]
+    bound = bound * unit_roundoff(dtype) / unit_roundoff("float64")
+    forming = float_tolerance(dtype, operations=problem.p * problem.C * (problem.N + 1))
+
+    def model(c, bias_sum):
+        norm_H, norm_W = parts.norms_HW(c)
+        out = dict(norm_H=norm_H, norm_W=norm_W, norm_Z=parts.norm(c))
+        if full:
+            out["distance"] = parts.norm(c / out["norm_Z"][:, None, None] - target_unit)
+            out["loss"] = _loss_closed_form(parts, c, bias_sum)
+        return out
+
+    bias_steps = problem.bias_drift() * eta * record
+    bias_sum = float(np.sum(b0)) + problem.C * bias_steps
+    exact, theory = model(discrete, bias_sum), model(flow, bias_sum)
+    errors = {q: bound + forming * (exact[q] + 0) for q in ("norm_H", "norm_W", "norm_Z")}
+    if full:
+        sigma = float(np.abs(parts.eigenvalues).max())
+        errors["distance"] = 2 * bound / exact["norm_Z"] + 4 * forming
+        errors["loss"] = (sigma * (2 * bound * exact["norm_Z"] + bound ** 2) + forming * sigma * exact["norm_Z"] ** 2
+                          + float_tolerance("float64", operations=int(steps) + problem.C)
+                          * abs(problem.bias_drift()) * (np.abs(b0).sum() + problem.C * np.abs(bias_steps)))
+        scores = _Scores(parts)
+        slack = 2 * bound * exact["norm_Z"] + bound ** 2 + forming * exact["norm_Z"] ** 2
+        exact["accuracy"], ambiguous = scores.accuracy(discrete, slack)
+        theory["accuracy"], _ = scores.accuracy(flow)
+        errors["accuracy"] = ambiguous / problem.examples
+    return dict(label=label, seconds=seconds, dtype=str(dtype).replace("torch.", ""),
+                series=dict(iterates=_series(record, "iterates", label, **measured),
+                            closed_form=_series(record, "closed_form", None, **theory),
+                            discrete=_series(record, "discrete", None, **exact),
+                            error_bound=_series(record, "error_bound", None, **errors)),
+                parts=parts, eta=eta)
+
+
+def _figure_one_rates(problem, eta):
+    """Corollary 3's per-step flow rates: growth of ||Z|| and, in range, decay of the distance to Z~."""
+    values = {gamma_symbol: problem.gamma, C_symbol: problem.C}
+    unit = eta / (problem.C * math.sqrt(problem.N))
+    rates = dict(norm_Z=unit * float(corollary_3.dominant_exponent().subs(values)))
+    if corollary_3.classify(problem) == "in range":
+        rates["distance"] = unit * float(corollary_3.CLAIMED_RESIDUAL.subs(values))
+    return rates
+
+
+def figure_one(scale="paper", seed=0, progress=True, device=None):
+    size = SCALES[scale]
+    eta = 0.1
+    curves = []
+    bar = tqdm(total=len(FIGURE_ONE_GAMMAS), desc="figure 1", disable=not progress)
+    for value in FIGURE_ONE_GAMMAS:
+        problem = LayerPeeledProblem(size["p"], size["C"], size["N"], _gamma(value, size["C"]))
+        H0, W0, b0 = _start(problem, seed)
+        curve = unconstrained_curve(problem, H0, W0, b0, eta, size["steps"], size["every"], _gamma_label(value),
+                                    device=device)
+        curve["parameters"] = dict(gamma=problem.gamma, eta1=eta, eta2=eta, s=1.0, regime=corollary_3.classify(problem))
+        theory = curve["series"]["closed_form"]
+        for quantity, slope in _figure_one_rates(problem, eta).items():
+            line = _reference(theory["steps"], theory["values"][quantity], slope, None)
+            if line:
+                line["values"] = {quantity: line["values"]["line"]}
+                curve["series"]["rate_" + quantity] = line
+        curve["facts"] = dict(final_distance=float(curve["series"]["iterates"]["values"]["distance"][-1]),
+                              final_accuracy=float(curve["series"]["iterates"]["values"]["accuracy"][-1]))
+        curves.append(curve)
+        bar.update()
+    bar.close()
+    panels = [("loss", "(a) training loss", "symlog"), ("accuracy", r"(b) accuracy of $\arg\max_c w_c^\top h$", "linear"),
+              ("distance", r"(c) $\|\hat Z(t)-\tilde Z/\|\tilde Z\|\|$", "log"), ("norm_Z", r"(d) $\|Z(t)\|$", "log")]
+    return dict(name="1", caption=CAPTIONS["1"], panels=panels, curves=curves, zoom=size["zoom"],
+                parameters=dict(size, eta=eta, seed=seed, gammas=[c["parameters"]["gamma"] for c in curves],
+                                closed_form="Theorem 2 (flow) at zeta = eta t",
+                                reading="horizon 50,000 epochs as on Fig. 4's axis (Fig. 1's is not legible); "
+                                        "loss with biases (Eq. 3), b0 ~ N(0, 1)"))
+
+
+# ------------------------------------------------------------------------------------------------
+# Weight decay (Figs. 4-8)
+# ------------------------------------------------------------------------------------------------
+def _log_ratio(norm_H, norm_W):
+    return np.abs(np.log(norm_H) - np.log(norm_W))
+
+
+def discrete_coefficients(generators, eta2):
+    r"""Theorem 4's multipliers of gradient descent, :math:`\prod_j(I+\eta_{2,j}G_k)(1,1)^\top` for
+    k = 0..len(eta2), shape (steps+1, 5, 2), evaluated without dividing by the eigenvalue gap.
+
+    With :math:`m=\operatorname{tr}G/2` and :math:`A=G-mI` (:math:`A^2=d^2I`), the product is
+    :math:`P_kI+Q_kA` with :math:`P_{j+1}=(1+\eta_jm)P_j+\eta_jd^2Q_j`, :math:`Q_{j+1}=(1+\eta_jm)Q_j+\eta_jP_j`.
+    :meth:`WeightDecayDynamics.discrete_coefficients` splits along the eigenvectors instead, which loses the
+    :math:`\tfrac12(1,1)` part when :math:`0<d\ll|m|` (e.g. :math:`\sigma_{2^\pm}\approx10^{-18}` where
+    :math:`\gamma=1/(C-1)` is rounded: p=8, C=50, N=2, relative error 2e-3 after one step).
+    """
+    G = np.asarray(generators, dtype=float)
+    m = (G[:, 0, 0] + G[:, 1, 1]) / 2
+    A = G - m[:, None, None] * np.eye(2)
+    d2 = A[:, 0, 0] ** 2 + A[:, 0, 1] * A[:, 1, 0]
+    eta2 = np.asarray(eta2, dtype=float)
+    P, Q = np.ones((eta2.size + 1, m.size)), np.zeros((eta2.size + 1, m.size))
+    for j, eta in enumerate(eta2):
+        keep = 1 + eta * m
+        P[j + 1] = keep * P[j] + eta * d2 * Q[j]
+        Q[j + 1] = keep * Q[j] + eta * P[j]
+    return P[:, :, None] + Q[:, :, None] * A.sum(-1)[None, :, :]
+
+
+def weight_decay_curve(problem, H0, W0, b0, eta, steps, every, decay, ratio, label, accuracy=False, device=None):
+    r"""Corollary 5's gradient-descent run (:func:`ulproofs.claims.corollary_5.simulate`: iterates beside
+    Theorem 4's exact discrete closed form and its bound) plus Theorem 4's closed form of the flow at
+    :math:`\zeta_2=\eta t`, :math:`\zeta_1=s\eta t`, and the derived quantities of the figures."""
+    run = corollary_5.simulate(problem, H0, W0, b0, eta, steps, every, decay, ratio, device=device,
+                               accuracy=accuracy)
+    rates = RatePair.proportional(Constant(eta), s=ratio)
+    dynamics = WeightDecayDynamics(problem, H0, W0, b0, rates, weight_decay=(decay, decay))
+    discrete_all = discrete_coefficients(dynamics.generators(), rates.eta2(np.arange(steps)))
+    targets = corollary_5.target_coefficients(problem, decay, ratio)
+    run = dataclasses.replace(run, model=corollary_5.trajectory_quantities(run.parts, discrete_all[run.steps], targets),
+                              bound=corollary_5.rounding_bound(problem, dynamics, run.parts.norm(discrete_all),
+                                                               eta)[run.steps])
+    theory = corollary_5.closed_form_trajectories(problem, H0, W0, b0, rates, decay, times=run.steps.astype(float))
+    flow_coefficients = theory["coefficients"]
+    quantities = list(corollary_5.QUANTITIES)
+    measured = {q: run.measured[q] for q in quantities}
+    exact = {q: run.model[q] for q in quantities}
+    errors = {q: run.error_bound(q) for q in quantities}
+    theory = {q: theory[q] for q in quantities}
+    measured["log_ratio_HW"] = _log_ratio(measured["norm_H"], measured["norm_W"])
+    exact["log_ratio_HW"] = _log_ratio(exact["norm_H"], exact["norm_W"])
+    theory["log_ratio_HW"] = _log_ratio(theory["norm_H"], theory["norm_W"])
+    # |log a - log b| <= |a - b| / min(a, b)
+    errors["log_ratio_HW"] = sum(errors[q] / np.maximum(exact[q] - errors[q], np.finfo(float).tiny)
+                                 for q in ("norm_H", "norm_W"))
+    if accuracy:
+        discrete = discrete_all[run.steps]
+        scores = _Scores(run.parts)
+        forming = float_tolerance("float64", operations=problem.p * problem.C * (problem.N + 1))
+        norm_Z = exact["norm_Z"]
+        slack = 2 * run.bound * norm_Z + run.bound ** 2 + forming * norm_Z ** 2
+        exact["accuracy"], ambiguous = scores.accuracy(discrete, slack)
+        theory["accuracy"], _ = scores.accuracy(flow_coefficients)
+        measured["accuracy"] = run.measured["accuracy"]
+        errors["accuracy"] = ambiguous / problem.examples
+    steps = run.steps
+    return dict(label=label, seconds=run.seconds, run=run, eta=eta,
+                series=dict(iterates=_series(steps, "iterates", label, **measured),
+                            closed_form=_series(steps, "closed_form", None, **theory),
+                            discrete=_series(steps, "discrete", None, **exact),
+                            error_bound=_series(steps, "error_bound", None, **errors)))
+
+
+def _weight_decay_reference(curve, quantity, reference):
+    """The slope drawn over a panel (per step, flow), or None."""
+    run = curve["run"]
+    if reference is None:
+        return None
+    slopes = corollary_5.predicted_slopes(run)
+    lam_star = corollary_5.threshold_value(run.problem)
+    if reference == "distance_W_P":
+        # W -> P only at lambda* (s = 1); below it ||W - P|| follows ||W||
+        at_threshold = math.isclose(run.decay, lam_star, rel_tol=1e-12)
+        return slopes["W"]["residual_flow"] if at_threshold else slopes["W"]["norm_flow"]
+    if reference == "log_ratio":
+        # s = 1, lambda1 = lambda2: every component's H and W multipliers are equal, so ||H||^2 - ||W||^2 ~
+        # e^{-2 lambda zeta} and ||W||^2 ~ e^{2 (sigma_1 - lambda) zeta}: the ratio tends to 1 at -2 sigma_1 eta,
+        # whatever lambda (the caption's 'the same even if the weight decay is different')
+        return -2 * lam_star * run.eta if run.ratio == 1.0 else None
+    part, key = reference
+    if key == "residual_flow" and corollary_3.classify(run.problem) != "in range":
+        return None
+    return slopes[part][key]
+
+
+def _varied_label(varied, value):
+    if varied == "decay":
+        return r"$\lambda=\lambda^*$" if value is None else rf"$\lambda={value:g}$"
+    if varied == "gamma":
+        return _gamma_label(value)
+    return rf"$\eta={value:g}$" if varied == "eta" else rf"$s={value:g}$"
+
+
+def weight_decay_figure(name, scale="paper", seed=0, progress=True, device=None, cache=None):
+    """Figs. 4-8 (``name`` in :data:`WEIGHT_DECAY_FIGURES`); ``cache`` shares runs between figures."""
+    varied, values, fixed, panels = WEIGHT_DECAY_FIGURES[name]
+    size = SCALES[scale]
+    cache = {} if cache is None else cache
+    curves = []
+    bar = tqdm(total=len(values), desc=f"figure {name}", disable=not progress)
+    for value in values:
+        settings = dict(fixed, **{varied: value})
+        problem = LayerPeeledProblem(size["p"], size["C"], size["N"], _gamma(settings["gamma"], size["C"]))
+        decay = corollary_5.threshold_value(problem) if settings["decay"] is None else float(settings["decay"])
+        accuracy = any(q == "accuracy" for q, *_ in panels)
+        key = (scale, seed, problem.gamma, decay, settings["eta"], settings["ratio"], accuracy)
+        if key not in cache:
+            H0, W0, b0 = _start(problem, seed)
+            cache[key] = weight_decay_curve(problem, H0, W0, b0, settings["eta"], size["steps"], size["every"], decay,
+                                            settings["ratio"], _varied_label(varied, value), accuracy, device)
+        curve = dict(cache[key])
+        curve["series"] = dict(curve["series"])
+        curve["label"] = _varied_label(varied, value)
+        curve["parameters"] = dict(gamma=problem.gamma, decay=decay, eta2=settings["eta"],
+                                   eta1=settings["eta"] * settings["ratio"], s=settings["ratio"],
+                                   lambda_star=corollary_5.threshold_value(problem),
+                                   regime=corollary_3.classify(problem))
+        theory = curve["series"]["closed_form"]
+        for quantity, _, _, reference in panels:
+            slope = _weight_decay_reference(curve, quantity, reference)
+            if slope is not None:
+                line = _reference(theory["steps"], theory["values"][quantity], slope, None)
+                if line:
+                    line["values"] = {quantity: line["values"]["line"]}
+                    curve["series"]["rate_" + quantity] = line
+        curves.append(curve)
+        bar.update()
+    bar.close()
+    parameters = dict(size, seed=seed, varied=varied,
+                      values=[None if v is None else float(v) for v in values],
+                      fixed={k: v for k, v in fixed.items()},
+                      none_means={"gamma": "1/(C-1)", "decay": "lambda* = (1+gamma)/(C sqrt N)"},
+                      closed_form="Theorem 4 (flow) at zeta2 = eta t, zeta1 = s eta t")
+    return dict(name=name, caption=CAPTIONS[name], panels=[p[:3] for p in panels], curves=curves, zoom=None,
+                parameters=parameters)
+
+
+# ------------------------------------------------------------------------------------------------
+# Spherical case (Fig. 9)
+# ------------------------------------------------------------------------------------------------
+def _spherical_values(problem, trace):
+    """||H||, the error ||H^ - W(I (x) 1^T)|| and the objective (Eq. 18) per recorded step."""
+    norms = np.sqrt((trace.norms ** 2).sum(1))
+    objective = -problem.step_scale * (trace.cosines * np.linalg.norm(problem.targets(), axis=0)).sum(1)
+    return dict(norm_H=norms, error=trace.errors, objective=objective)
+
+
+def _lemma_10_bounds(trace):
+    r"""Lemma 10's bounds evaluated along the iterates: :math:`\|h_j(t)\|\le e^{2\theta_j/\pi}\|h_j(0)\|` (for
+    :math:`\|H\|`) and :math:`\theta_j(t)\le\theta_j\exp(-\frac\pi4\frac{\sin\theta_j}{\theta_j}\sum_{i<t}\alpha_j(i))`
+    with :math:`\sum_{i<t}\alpha_j(i)\ge t\,\alpha_j(t)` (alpha is non-increasing), so the error
+    :math:`\sqrt{\sum_j(2\sin(\theta_j/2))^2}\le\sqrt{\sum_j\theta_j(t)^2}` is at most the bound drawn."""
+    theta0 = trace.angles[0]
+    norm_bound = np.sqrt((np.exp(4 * theta0 / np.pi) * trace.norms[0] ** 2).sum()) * np.ones(trace.steps.size)
+    kappa = np.pi / 4 * np.sinc(theta0 / np.pi)
+    angles = theta0[None, :] * np.exp(-kappa[None, :] * trace.steps[:, None] * trace.alphas)
+    return dict(norm_H=norm_bound, error=np.sqrt((angles ** 2).sum(1)))
+
+
+def figure_nine(scale="paper", seed=0, progress=True, device=None):
+    size = SPHERICAL_SCALES[scale]
+    p, C, N = size["p"], size["C"], size["N"]
+    problem = SphericalProblem(simplex_etf(p, C, 1.0, seed), N, 1 / (C - 1))
+    H0 = random_features(p, C * N, seed + 5, 1.0)
+    validate = size["steps"] if size["validate"] is None else size["validate"]
+    curves = []
+    bar = tqdm(total=2 * len(FIGURE_NINE_RATES), desc="figure 9", disable=not progress)
+    for rescaled in (False, True):
+        group = "rescaled" if rescaled else "plain"
+        for eta in FIGURE_NINE_RATES:
+            start = time.perf_counter()
+            planar = problem.planar(H0, lambda t, eta=eta: eta, size["steps"], rescaled=rescaled,
+                                    record_every=size["every"])
+            seconds = time.perf_counter() - start
+            full = problem.descend(H0, lambda t, eta=eta: eta, validate, rescaled=rescaled,
+                                   record_every=size["validate_every"])
+            # the planar values at the steps of the full run (same recording when validate = steps)
+            check = problem.planar(H0, lambda t, eta=eta: eta, validate, rescaled=rescaled,
+                                   record_every=size["validate_every"])
+            exact = _spherical_values(problem, check)
+            # |full - planar|: each step rounds O(p) sums per column; unit vectors, so the error is relative to
+            # the value plus sqrt(CN) (the norm of H^ and of the targets)
+            tolerance = float_tolerance("float64", operations=1, condition=1.0) * (check.steps + 1) * (4 * p + 8)
+            errors = {q: tolerance * (np.abs(v) + math.sqrt(C * N)) for q, v in exact.items()}
+            label = rf"$\eta={eta:g}$"
+            bounds = _lemma_10_bounds(planar)
+            series = dict(iterates=_series(planar.steps, "iterates", label, **_spherical_values(problem, planar)),
+                          validation=_series(full.steps, "validation", None, **_spherical_values(problem, full)),
+                          discrete=_series(check.steps, "discrete", None, **exact),
+                          error_bound=_series(check.steps, "error_bound", None, **errors),
+                          bound=_series(planar.steps, "bound", None, error=bounds["error"]),
+                          norm_bound=_series(planar.steps, "record", None, norm_H=bounds["norm_H"]))
+            slowest = float(-np.log1p(-planar.alphas[-1].min()))
+            line = _reference(planar.steps, planar.errors, -slowest, None)
+            if line:
+                line["values"] = {"error": line["values"]["line"]}
+                series["rate_error"] = line
+            facts = dict(final_error=float(planar.errors[-1]), initial_error=float(planar.errors[0]),
+                         alpha0_max=float(planar.alphas[0].max()), norm_non_decreasing=bool(
+                             (np.diff(planar.norms, axis=0) >= -float_tolerance(operations=4 * p + 8)
+                              * planar.norms[:-1]).all()),
+                         slowest_rate=slowest)
+            curves.append(dict(label=label, group=group, seconds=seconds, series=series, facts=facts,
+                               parameters=dict(eta=eta, rescaled=rescaled, gamma=problem.gamma)))
+            bar.update()
+    bar.close()
+    panels = []
+    for group, row in (("plain", "abc"), ("rescaled", "def")):
+        word = "with rescaled rate" if group == "rescaled" else "without rescaling"
+        panels += [("norm_H", rf"({row[0]}) $\|H(t)\|$, {word}", "log", group),
+                   ("error", rf"({row[1]}) $\|\hat H(t)-W(I\otimes 1^\top)\|$, {word}", "log", group),
+                   ("objective", rf"({row[2]}) objective (Eq. 18), {word}", "linear", group)]
+    parameters = dict(size, seed=seed, gamma=problem.gamma, rates=list(FIGURE_NINE_RATES), prototypes="unit simplex ETF",
+                      H0="entries N(0, 1)", iterates="exact planar reduction of Eq. 19 (O(1) per column); the full "
+                      f"p-dimensional iterates of the first {validate} steps are the markers and are checked against it",
+                      theory="Lemma 10 / Theorem 7: norm bound e^{2 theta0/pi} ||h(0)|| and angle bound (dashed); "
+                             "asymptotic per-feature rate -log(1 - alpha) of the slowest feature (dotted)")
+    return dict(name="9", caption=CAPTIONS["9"], panels=panels, curves=curves, zoom=None, parameters=parameters,
+                rows=2)
+
+
+# ------------------------------------------------------------------------------------------------
+# Instability of the plain unhinged loss
+# ------------------------------------------------------------------------------------------------
+def figure_instability(scale="paper", seed=0, progress=True, device=None):
+    size, horizon = SCALES[scale], INSTABILITY_SCALES[scale]
+    problem = LayerPeeledProblem(size["p"], size["C"], size["N"], 1 / (size["C"] - 1))
+    H0, W0, b0 = _start(problem, seed)
+    float32_max = float(torch.finfo(torch.float32).max)
+    curves = []
+    bar = tqdm(total=2 * len(INSTABILITY_RATES), desc="instability", disable=not progress)
+    for eta in INSTABILITY_RATES:
+        label = rf"$\eta={eta:g}$"
+        curve = unconstrained_curve(problem, H0, W0, b0, eta, horizon["steps"], horizon["every"], label, full=False,
+                                    device=device)
+        bar.update()
+        single = unconstrained_curve(problem, H0, W0, b0, eta, horizon["steps"], horizon["every"], label,
+                                     dtype=torch.float32, full=False, device=device)
+        bar.update()
+        values = single["series"]["iterates"]["values"]
+        finite = np.isfinite(values["norm_H"]) & np.isfinite(values["norm_W"])
+        steps = single["series"]["iterates"]["steps"]
+        first_bad = int(steps[np.argmin(finite)]) if not finite.all() else None
+        exact = single["series"]["discrete"]["values"]["norm_Z"]
+        curve["series"]["float32"] = _series(steps, "float32", None, norm_Z32=values["norm_Z"])
+        curve["series"]["float32_discrete"] = _series(steps, "discrete", None, norm_Z32=exact)
+        curve["series"]["float32_error_bound"] = _series(steps, "error_bound", None,
+                                                         norm_Z32=single["series"]["error_bound"]["values"]["norm_Z"])
+        theory = curve["series"]["closed_form"]
+        growth = eta * corollary_5.threshold_value(problem)
+        for quantity in ("norm_H", "norm_W"):
+            line = _reference(theory["steps"], theory["values"][quantity], growth, None)
+            line["values"] = {quantity: line["values"]["line"]}
+            curve["series"]["rate_" + quantity] = line
+        over = np.nonzero(exact > float32_max)[0]
+        curve["facts"] = dict(
+            float32_first_non_finite_recorded_step=first_bad,
+            closed_form_norm_exceeds_float32_max_at=int(steps[over[0]]) if over.size else None,
+            float64_final_log_norm_Z=float(np.log(curve["series"]["iterates"]["values"]["norm_Z"][-1])),
+            claimed_growth_per_step=growth, seconds_float32=single["seconds"])
+        curve["parameters"] = dict(gamma=problem.gamma, eta1=eta, eta2=eta, s=1.0, weight_decay=0.0)
+        curves.append(curve)
+    bar.close()
+    panels = [("norm_H", r"(a) $\|H(t)\|$ (float64)", "log"), ("norm_W", r"(b) $\|W(t)\|$ (float64)", "log"),
+              ("norm_Z32", r"(c) $\|Z(t)\|$ in float32 (ends at inf/NaN)", "log")]
+    parameters = dict(size, steps=horizon["steps"], every=horizon["every"], seed=seed, gamma=problem.gamma,
+                      rates=list(INSTABILITY_RATES), claimed_rate="(1+gamma)/(C sqrt N) per unit zeta (Corollary 3)")
+    return dict(name="instability", caption=CAPTIONS["instability"], panels=panels, curves=curves, zoom=None,
+                parameters=parameters)
+
+
+# ------------------------------------------------------------------------------------------------
+# Drawing and writing
+# ------------------------------------------------------------------------------------------------
+def _plot_curve(ax, curve, quantity, color, zoom_from=None):
+    for name, series in curve["series"].items():
+        style = STYLES.get(series["style"])
+        if style is None or quantity not in series["values"]:
+            continue
+        steps, values = series["steps"], series["values"][quantity]
+        if zoom_from is not None:
+            keep = steps >= zoom_from
+            steps, values = steps[keep], values[keep]
+            if series["style"] == "reference":
+                continue
+        kwargs = dict(style)
+        kwargs.setdefault("color", color)
+        ax.plot(steps, values, label=series["label"] if series["style"] == "iterates" else None, **kwargs)
+
+
+def draw(figure, out_dir):
+    """Write ``figure`` (a dict from one of the figure functions) as PNG, PDF and JSON under ``out_dir``."""
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+    from matplotlib.lines import Line2D
+
+    out_dir = Path(out_dir)
+    out_dir.mkdir(parents=True, exist_ok=True)
+    panels = figure["panels"]
+    rows = figure.get("rows", 1)
+    columns = math.ceil(len(panels) / rows)
+    height = 3.0 * rows + 1.2
+    fig, axes = plt.subplots(rows, columns, figsize=(3.7 * columns, height), squeeze=False)
+    colors = plt.rcParams["axes.prop_cycle"].by_key()["color"]
+    for ax, panel in zip(axes.flat, panels):
+        quantity, title, yscale = panel[:3]
+        group = panel[3] if len(panel) > 3 else None
+        chosen = [c for c in figure["curves"] if group is None or c.get("group") == group]
+        for i, curve in enumerate(chosen):
+            _plot_curve(ax, curve, quantity, colors[i % len(colors)])
+        ax.set_title(title, fontsize=9)
+        ax.set_xlabel("epoch (gradient-descent step)", fontsize=8)
+        ax.tick_params(which="both", labelsize=7)
+        if yscale == "symlog":
+            ax.set_yscale("symlog", linthresh=1.0)
+        else:
+            ax.set_yscale(yscale)
+        if figure.get("zoom"):
+            last = max(int(c["series"]["iterates"]["steps"][-1]) for c in chosen)
+            inset = ax.inset_axes([0.55, 0.12, 0.4, 0.35])
+            for i, curve in enumerate(chosen):
+                _plot_curve(inset, curve, quantity, colors[i % len(colors)], zoom_from=last - figure["zoom"])
+            inset.set_yscale(ax.get_yscale()) if yscale != "symlog" else inset.set_yscale("symlog", linthresh=1.0)
+            inset.tick_params(which="both", labelsize=5)
+            for spine in inset.spines.values():
+                spine.set_edgecolor("red")
+    for ax in list(axes.flat)[len(panels):]:
+        ax.set_visible(False)
+    handles, labels = axes.flat[0].get_legend_handles_labels()
+    handles += [Line2D([], [], color="black", ls="--", lw=1.0), Line2D([], [], color="gray", ls=":", lw=1.4)]
+    theory = "Lemma 10 bounds" if figure["name"] == "9" else "closed form (flow)"
+    labels += [theory, "claimed rate"]
+    if figure["name"] == "9":
+        handles.append(Line2D([], [], color="gray", marker="o", lw=0, ms=3))
+        labels.append("full p-dim iterates")
+    fig.legend(handles, labels, loc="lower center", ncol=min(len(labels), 8), fontsize=7, frameon=False,
+               bbox_to_anchor=(0.5, 0.0))
+    fig.suptitle(_title(figure), fontsize=9)
+    # margins in inches: title 0.6 at the top, x label and legend 0.85 at the bottom
+    fig.subplots_adjust(left=0.06, right=0.98, bottom=0.85 / height, top=1 - 0.6 / height, wspace=0.3, hspace=0.45)
+    stem = out_dir / f"figure_{figure['name']}"
+    paths = dict(png=str(stem.with_suffix(".png")), pdf=str(stem.with_suffix(".pdf")),
+                 json=str(stem.with_suffix(".json")))
+    fig.savefig(paths["png"], dpi=100)
+    fig.savefig(paths["pdf"])
+    plt.close(fig)
+    Path(paths["json"]).write_text(json.dumps(to_json(figure), indent=1))
+    return paths
+
+
+def _title(figure):
+    p = figure["parameters"]
+    name = "Figure " + figure["name"] if figure["name"] != "instability" else "Instability of the plain unhinged loss"
+    return f"{name}: p={p['p']}, C={p['C']}, N={p['N']}, {p['steps']:,} steps, seed {p['seed']}"
+
+
+def _plain(value):
+    if isinstance(value, dict):
+        return {str(k): _plain(v) for k, v in value.items()}
+    if isinstance(value, (list, tuple)):
+        return [_plain(v) for v in value]
+    if isinstance(value, np.ndarray):
+        return _plain(value.tolist())
+    if isinstance(value, (np.floating, float)):
+        return float(value) if math.isfinite(value) else None
+    if isinstance(value, np.integer):
+        return int(value)
+    if isinstance(value, np.bool_):
+        return bool(value)
+    return value
+
+
+def to_json(figure):
+    """The figure's record: parameters, caption, panels and every curve's series (non-finite as null)."""
+    from .registry import git_commit
+
+    curves = [{k: v for k, v in c.items() if k not in ("run", "parts")} for c in figure["curves"]]
+    return _plain(dict(name=figure["name"], caption=figure["caption"], commit=git_commit(),
+                       parameters=figure["parameters"], panels=figure["panels"], curves=curves,
+                       seconds=figure.get("seconds")))
+
+
+def build_figure(name, scale="paper", seed=0, progress=True, device=None, cache=None):
+    """The data of one figure (no drawing)."""
+    if scale not in SCALES:
+        raise AssumptionError(f"scale must be one of {tuple(SCALES)} (got {scale!r})")
+    start = time.perf_counter()
+    if name == "1":
+        figure = figure_one(scale, seed, progress, device)
+    elif name in WEIGHT_DECAY_FIGURES:
+        figure = weight_decay_figure(name, scale, seed, progress, device, cache)
+    elif name == "9":
+        figure = figure_nine(scale, seed, progress, device)
+    elif name == "instability":
+        figure = figure_instability(scale, seed, progress, device)
+    else:
+        raise AssumptionError(f"unknown figure {name!r}; known: {', '.join(FIGURES)}")
+    figure["seconds"] = time.perf_counter() - start
+    return figure
+
+
+def draw_figures(names=None, out_dir="results/figures", scale="paper", progress=True, seed=0, device=None):
+    """Build and draw the figures ``names`` (default: all of :data:`FIGURES`); returns
+    ``{name: {"png", "pdf", "json", "seconds"}}`` (seconds: computing plus drawing)."""
+    names = list(FIGURES) if names is None else [str(n) for n in names]
+    unknown = [n for n in names if n not in FIGURES]
+    if unknown:
+        raise AssumptionError(f"unknown figures {unknown}; known: {', '.join(FIGURES)}")
+    cache, written = {}, {}
+    for name in names:
+        start = time.perf_counter()
+        figure = build_figure(name, scale, seed, progress, device, cache)
+        paths = draw(figure, out_dir)
+        written[name] = dict(paths, seconds=round(time.perf_counter() - start, 2))
+    return written
