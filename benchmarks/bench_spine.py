@@ -13,7 +13,10 @@ Reports, in one run,
    steps each), and the speed-up over "dense" (targets: class-mean >= 5,000 steps/s and >= 15x
    dense);
 3. the closed form at the paper's scale: constructing the decomposition, then coefficients,
-   norms and distances at 1,000 times (target <= 1 s), and forming Z(t) at a few times.
+   norms and distances at 1,000 times (target <= 1 s), and forming Z(t) at a few times;
+4. Theorem 4's closed form under weight decay at the paper's scale for many weight decays at
+   once: 100 values of lambda1 = lambda2 (log-spaced up to 2x the threshold (1+gamma)/(C sqrt N))
+   x 1,000 times, multipliers and ||H||, ||W|| (target <= 1 s).
 
 Prints a table and writes JSON (with versions, seed and git commit) to ``--out``.
 """
@@ -36,6 +39,7 @@ import torch
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 from ulproofs.claims.theorem_2 import UnconstrainedDynamics, prove_flow_equation  # noqa: E402
+from ulproofs.claims.theorem_4 import WeightDecayDynamics, threshold  # noqa: E402
 from ulproofs.context import PAPER_SCALE  # noqa: E402
 from ulproofs.descent import METHODS, gradient_descent  # noqa: E402
 from ulproofs.operator import derive_spectrum  # noqa: E402
@@ -45,6 +49,7 @@ from ulproofs.setting import LayerPeeledProblem  # noqa: E402
 TARGET_STEPS_PER_SECOND = 5000
 TARGET_SPEEDUP = 15
 TARGET_CLOSED_FORM_SECONDS = 1.0
+TARGET_WEIGHT_DECAY_SECONDS = 1.0
 GAMMA, ETA = 0.01, 0.1
 
 
@@ -132,6 +137,27 @@ def bench_closed_form(seed, times=1000, states=(0.0, 1000.0, 2000.0)):
             "final_direction_distance_to_E1+": float(direction[-1])}
 
 
+def bench_weight_decay(seed, decays=100, times=1000):
+    """Theorem 4 for ``decays`` weight decays x ``times`` times in one vectorised call."""
+    problem = LayerPeeledProblem(**PAPER_SCALE, gamma=GAMMA)
+    rng = np.random.default_rng(seed)
+    H0 = rng.standard_normal((problem.p, problem.examples))
+    W0, b0 = rng.standard_normal((problem.p, problem.C)), np.zeros(problem.C)
+    rates = RatePair.proportional(Constant(ETA))
+    dynamics, construct_seconds = timed(WeightDecayDynamics, problem, H0, W0, b0, rates, (0.0, 0.0))
+    grid = np.geomspace(1e-5, 2 * threshold(problem), decays)
+    t = np.linspace(0.0, 2000.0, times)
+    start = time.perf_counter()
+    coefficients = dynamics.coefficients_over_decays(t, np.stack([grid, grid], axis=1))
+    norm_H, norm_W = dynamics.parts.norms_HW(coefficients)
+    evaluate_seconds = time.perf_counter() - start
+    final = np.hypot(norm_H[:, -1], norm_W[:, -1])
+    return {"decomposition_construction_s": construct_seconds, "decays": decays, "times": times,
+            "coefficients_and_norms_s": evaluate_seconds, "all_finite": bool(np.isfinite(coefficients).all()),
+            "threshold": float(threshold(problem)),
+            "final_norm_at_smallest_and_largest_decay": [float(final[0]), float(final[-1])]}
+
+
 def environment(seed, seconds, device):
     return {"python": sys.version.split()[0], "torch": torch.__version__, "numpy": np.__version__,
             "sympy": sympy.__version__, "mpmath": mpmath.__version__, "platform": platform.platform(),
@@ -142,6 +168,7 @@ def environment(seed, seconds, device):
 
 def print_table(report):
     symbolic, descent, closed = report["symbolic"], report["descent"], report["closed_form"]
+    decayed = report["weight_decay"]
     print(f"symbolic: derive_spectrum (cold) {symbolic['derive_spectrum_cold_s']:.3f} s, "
           f"prove_flow_equation {symbolic['prove_flow_equation_s']:.3f} s")
     print(f"\ngradient descent, p={PAPER_SCALE['p']}, C={PAPER_SCALE['C']}, N={PAPER_SCALE['N']}, float64, "
@@ -154,6 +181,8 @@ def print_table(report):
           f"coefficients + norms + distances at {closed['times']} times "
           f"{closed['coefficients_norms_distances_s']:.4f} s; "
           f"Z(t) at t={closed['state_times']}: " + ", ".join(f"{s:.4f} s" for s in closed["state_s"]))
+    print(f"weight decay (Theorem 4): {decayed['decays']} lambdas x {decayed['times']} times, multipliers + "
+          f"||H||, ||W|| {decayed['coefficients_and_norms_s']:.4f} s")
     print("\ntargets:")
     for name, met in report["targets"].items():
         print(f"  {name}: {'met' if met else 'NOT met'}")
@@ -172,13 +201,16 @@ def main(argv=None):
     device = torch.device(args.device)
 
     report = {"environment": environment(args.seed, args.seconds, device), "symbolic": bench_symbolic(),
-              "descent": bench_descent(args.seconds, args.seed, device), "closed_form": bench_closed_form(args.seed)}
+              "descent": bench_descent(args.seconds, args.seed, device), "closed_form": bench_closed_form(args.seed),
+              "weight_decay": bench_weight_decay(args.seed)}
     class_mean = report["descent"]["class-mean"]
     report["targets"] = {
         f"class-mean >= {TARGET_STEPS_PER_SECOND} steps/s": class_mean["steps_per_s"] >= TARGET_STEPS_PER_SECOND,
         f"class-mean >= {TARGET_SPEEDUP}x dense": class_mean["speedup_vs_dense"] >= TARGET_SPEEDUP,
         f"closed form at 1000 times <= {TARGET_CLOSED_FORM_SECONDS} s":
             report["closed_form"]["coefficients_norms_distances_s"] <= TARGET_CLOSED_FORM_SECONDS,
+        f"weight decay: 100 lambdas x 1000 times <= {TARGET_WEIGHT_DECAY_SECONDS} s":
+            report["weight_decay"]["coefficients_and_norms_s"] <= TARGET_WEIGHT_DECAY_SECONDS,
     }
     print_table(report)
     out = Path(args.out)

@@ -190,13 +190,13 @@ def test_reference_rates_are_corollary_3s(drawn):
 
 
 def test_figure_one_regimes_at_the_reduced_size(drawn):
-    """gamma = 0.05 > 2/(C-2): accuracy collapses and the distance to Z~ grows; the others align."""
+    """gamma = 0.05 > 2/(C-2): the distance to Z~ turns upward (towards sqrt 2); in range it decreases."""
     _, records = drawn
     facts = {c["parameters"]["gamma"]: c for c in records["1"]["curves"]}
     beyond = facts[0.05]
     distance = _values(beyond["series"]["iterates"], "distance")
     assert beyond["parameters"]["regime"] == "E2 dominates" and distance[-1] > distance.min()
-    for g, curve in facts.items():
+    for curve in facts.values():
         if curve["parameters"]["regime"] == "in range":
             d = _values(curve["series"]["iterates"], "distance")
             assert d[-1] < d[0]

@@ -84,9 +84,14 @@ def command_latex(args):
 
 
 def command_notebooks(args):
-    from .notebooks import build_notebooks
+    from .notebooks import NotebooksOutOfDate, build_notebooks
 
-    for path in build_notebooks(check=args.check):
+    try:
+        paths = build_notebooks(check=args.check)
+    except NotebooksOutOfDate as stale:
+        print(stale, file=sys.stderr)
+        return 1
+    for path in paths:
         print(path)
     return 0
 

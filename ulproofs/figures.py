@@ -11,8 +11,8 @@ draws, over the iterates,
 
 Every figure is written as PNG and PDF with a JSON of the plotted series, the parameters, the
 seed and the git commit. The JSON also holds, for each curve, the *exact discrete* closed form
-(Theorem 2/4's multipliers of gradient descent, :meth:`UnconstrainedDynamics.discrete_coefficients`,
-:meth:`WeightDecayDynamics.discrete_coefficients`) and an a-priori float64 bound on its distance from
+(Theorem 2/4's multipliers of gradient descent: :meth:`UnconstrainedDynamics.discrete_coefficients`, and
+:func:`discrete_coefficients` from :meth:`WeightDecayDynamics.generators`) and an a-priori bound on its distance from
 the iterates (:func:`ulproofs.claims.corollary_5.rounding_bound`, the policy of
 :mod:`ulproofs.precision`): ``tests/test_figures.py`` checks that the plotted iterates lie within it.
 
@@ -39,7 +39,8 @@ Figures (``names``):
     with the rescaled learning rate: :math:`\|H\|`, :math:`\|\hat H-W(I_C\otimes\mathbf 1_N^\top)\|`, the
     objective (Eq. 18). There is no closed form: the iterates run through the exact planar reduction
     (:func:`ulproofs.spherical.planar_descent`), checked against the full p-dimensional iterates; the
-    theory drawn is Lemma 10's norm bound :math:`\|h(t)\|\le e^{2\theta_0/\pi}\|h(0)\|` and angle bound.
+    theory drawn is Lemma 10's angle bound and the asymptotic rate :math:`-\log(1-\alpha)` (its norm bound
+    :math:`\|h(t)\|\le e^{2\theta_0/\pi}\|h(0)\|` is in the JSON).
 ``instability``
     plain unhinged loss without weight decay (:math:`\gamma=\frac1{C-1}`, s = 1, several
     :math:`\eta`): :math:`\|H\|` and :math:`\|W\|` grow like :math:`e^{(1+\gamma)\zeta/(C\sqrt N)}`
@@ -119,7 +120,7 @@ WEIGHT_DECAY_FIGURES = {
     "6": ("eta", (0.001, 0.01, 0.1, 0.2, 0.5), dict(gamma=None, decay=None, ratio=1.0), (
         ("distance_H_limit", r"(a) $\|H(t)-\bar H\|$", "log", ("H", "residual_flow")),
         ("distance_W_limit", r"(b) $\|W(t)-\bar W\|$", "log", ("W", "residual_flow")),
-        ("norm_Z", r"(c) $\|Z(t)\|$", "log", ("Z", "norm_flow")),
+        ("norm_Z", r"(c) $\|Z(t)\|$", "log", None),
     )),
     "7": ("decay", WEIGHT_DECAYS, dict(gamma=None, eta=0.1, ratio=1.0), (
         ("norm_W", r"(a) $\|W(t)\|$", "log", ("W", "norm_flow")),
@@ -157,6 +158,9 @@ CAPTIONS = {
 }
 
 FIGURES = ("1", "4", "5", "6", "7", "8", "9", "instability")
+
+#: Closed-form values below this fraction of their initial value are not drawn on log axes (rounding).
+CLOSED_FORM_FLOOR = float_tolerance(operations=64)
 
 #: How each series is drawn (None: kept in the JSON only; Fig. 9's norm bound, e^{2 theta0/pi} ~ e times
 #: the initial norm, would squash the panel).
@@ -205,9 +209,10 @@ def _series(steps, style, label=None, **values):
                 values={k: np.asarray(v, dtype=float) for k, v in values.items()})
 
 
-def _reference(steps, values, slope, label, offset=2.0):
-    """A line of the given per-step log-slope, over the second half of the curve, anchored (times
-    ``offset``) at the last value above 1e-10 of the curve's largest (rounding floors excluded)."""
+def _reference(steps, values, slope, quantity, offset=2.0):
+    """A line of the given per-step log-slope for ``quantity``, over the second half of the curve, anchored
+    (times ``offset``, to stay visible) at the last value above 1e-10 of the curve's largest (rounding
+    floors excluded); None if there is no such value."""
     steps, values = np.asarray(steps, dtype=float), np.abs(np.asarray(values, dtype=float))
     finite = np.isfinite(values) & (values > 1e-10 * np.nanmax(values[np.isfinite(values)]))
     if not finite.any():
@@ -216,8 +221,8 @@ def _reference(steps, values, slope, label, offset=2.0):
     k_end, v_end = steps[end], values[end]
     k_start = k_end / 2
     line = v_end * offset * np.exp(slope * (np.array([k_start, k_end]) - k_end))
-    return dict(steps=np.array([k_start, k_end]).astype(int), style="reference", label=label,
-                values=dict(line=line), slope=float(slope))
+    return dict(steps=np.array([k_start, k_end]).astype(int), style="reference", label=None,
+                values={quantity: line}, slope=float(slope))
 
 
 def _threads(device):
@@ -317,12 +322,12 @@ def unconstrained_curve(problem, H0, W0, b0, eta, steps, every, label, dtype=tor
     bias_steps = problem.bias_drift() * eta * record
     bias_sum = float(np.sum(b0)) + problem.C * bias_steps
     exact, theory = model(discrete, bias_sum), model(flow, bias_sum)
-    errors = {q: bound + forming * (exact[q] + 0) for q in ("norm_H", "norm_W", "norm_Z")}
+    errors = {q: bound + forming * exact[q] for q in ("norm_H", "norm_W", "norm_Z")}
     if full:
         sigma = float(np.abs(parts.eigenvalues).max())
         errors["distance"] = 2 * bound / exact["norm_Z"] + 4 * forming
         errors["loss"] = (sigma * (2 * bound * exact["norm_Z"] + bound ** 2) + forming * sigma * exact["norm_Z"] ** 2
-                          + float_tolerance("float64", operations=int(steps) + problem.C)
+                          + float_tolerance(dtype, operations=int(steps) + problem.C)
                           * abs(problem.bias_drift()) * (np.abs(b0).sum() + problem.C * np.abs(bias_steps)))
         scores = _Scores(parts)
         slack = 2 * bound * exact["norm_Z"] + bound ** 2 + forming * exact["norm_Z"] ** 2
@@ -360,18 +365,21 @@ def figure_one(scale="paper", seed=0, progress=True, device=None):
         curve["parameters"] = dict(gamma=problem.gamma, eta1=eta, eta2=eta, s=1.0, regime=corollary_3.classify(problem))
         theory = curve["series"]["closed_form"]
         for quantity, slope in _figure_one_rates(problem, eta).items():
-            line = _reference(theory["steps"], theory["values"][quantity], slope, None)
+            line = _reference(theory["steps"], theory["values"][quantity], slope, quantity)
             if line:
-                line["values"] = {quantity: line["values"]["line"]}
                 curve["series"]["rate_" + quantity] = line
         curve["facts"] = dict(final_distance=float(curve["series"]["iterates"]["values"]["distance"][-1]),
                               final_accuracy=float(curve["series"]["iterates"]["values"]["accuracy"][-1]))
         curves.append(curve)
         bar.update()
     bar.close()
-    panels = [("loss", "(a) training loss", "symlog"), ("accuracy", r"(b) accuracy of $\arg\max_c w_c^\top h$", "linear"),
+    panels = [("loss", "(a) training loss", "symlog"),
+              ("accuracy", r"(b) accuracy of $\arg\max_c w_c^\top h$", "linear"),
               ("distance", r"(c) $\|\hat Z(t)-\tilde Z/\|\tilde Z\|\|$", "log"), ("norm_Z", r"(d) $\|Z(t)\|$", "log")]
-    return dict(name="1", caption=CAPTIONS["1"], panels=panels, curves=curves, zoom=size["zoom"],
+    # the caption's red box: the last 2,000 epochs, placed where the curves leave room
+    insets = dict(loss=[0.1, 0.1, 0.4, 0.35], accuracy=[0.5, 0.3, 0.45, 0.35], distance=[0.1, 0.1, 0.4, 0.35],
+                  norm_Z=[0.1, 0.55, 0.4, 0.35])
+    return dict(name="1", caption=CAPTIONS["1"], panels=panels, curves=curves, zoom=size["zoom"], insets=insets,
                 parameters=dict(size, eta=eta, seed=seed, gammas=[c["parameters"]["gamma"] for c in curves],
                                 closed_form="Theorem 2 (flow) at zeta = eta t",
                                 reading="horizon 50,000 epochs as on Fig. 4's axis (Fig. 1's is not legible); "
@@ -385,29 +393,6 @@ def _log_ratio(norm_H, norm_W):
     return np.abs(np.log(norm_H) - np.log(norm_W))
 
 
-def discrete_coefficients(generators, eta2):
-    r"""Theorem 4's multipliers of gradient descent, :math:`\prod_j(I+\eta_{2,j}G_k)(1,1)^\top` for
-    k = 0..len(eta2), shape (steps+1, 5, 2), evaluated without dividing by the eigenvalue gap.
-
-    With :math:`m=\operatorname{tr}G/2` and :math:`A=G-mI` (:math:`A^2=d^2I`), the product is
-    :math:`P_kI+Q_kA` with :math:`P_{j+1}=(1+\eta_jm)P_j+\eta_jd^2Q_j`, :math:`Q_{j+1}=(1+\eta_jm)Q_j+\eta_jP_j`.
-    :meth:`WeightDecayDynamics.discrete_coefficients` splits along the eigenvectors instead, which loses the
-    :math:`\tfrac12(1,1)` part when :math:`0<d\ll|m|` (e.g. :math:`\sigma_{2^\pm}\approx10^{-18}` where
-    :math:`\gamma=1/(C-1)` is rounded: p=8, C=50, N=2, relative error 2e-3 after one step).
-    """
-    G = np.asarray(generators, dtype=float)
-    m = (G[:, 0, 0] + G[:, 1, 1]) / 2
-    A = G - m[:, None, None] * np.eye(2)
-    d2 = A[:, 0, 0] ** 2 + A[:, 0, 1] * A[:, 1, 0]
-    eta2 = np.asarray(eta2, dtype=float)
-    P, Q = np.ones((eta2.size + 1, m.size)), np.zeros((eta2.size + 1, m.size))
-    for j, eta in enumerate(eta2):
-        keep = 1 + eta * m
-        P[j + 1] = keep * P[j] + eta * d2 * Q[j]
-        Q[j + 1] = keep * Q[j] + eta * P[j]
-    return P[:, :, None] + Q[:, :, None] * A.sum(-1)[None, :, :]
-
-
 def weight_decay_curve(problem, H0, W0, b0, eta, steps, every, decay, ratio, label, accuracy=False, device=None):
     r"""Corollary 5's gradient-descent run (:func:`ulproofs.claims.corollary_5.simulate`: iterates beside
     Theorem 4's exact discrete closed form and its bound) plus Theorem 4's closed form of the flow at
@@ -416,7 +401,7 @@ def weight_decay_curve(problem, H0, W0, b0, eta, steps, every, decay, ratio, lab
                                accuracy=accuracy)
     rates = RatePair.proportional(Constant(eta), s=ratio)
     dynamics = WeightDecayDynamics(problem, H0, W0, b0, rates, weight_decay=(decay, decay))
-    discrete_all = discrete_coefficients(dynamics.generators(), rates.eta2(np.arange(steps)))
+    discrete_all = dynamics.discrete_coefficients(steps)
     targets = corollary_5.target_coefficients(problem, decay, ratio)
     run = dataclasses.replace(run, model=corollary_5.trajectory_quantities(run.parts, discrete_all[run.steps], targets),
                               bound=corollary_5.rounding_bound(problem, dynamics, run.parts.norm(discrete_all),
@@ -499,9 +484,9 @@ def weight_decay_figure(name, scale="paper", seed=0, progress=True, device=None,
             H0, W0, b0 = _start(problem, seed)
             cache[key] = weight_decay_curve(problem, H0, W0, b0, settings["eta"], size["steps"], size["every"], decay,
                                             settings["ratio"], _varied_label(varied, value), accuracy, device)
-        curve = dict(cache[key])
+        curve = dict(cache[key], label=_varied_label(varied, value))     # a run may serve several figures
         curve["series"] = dict(curve["series"])
-        curve["label"] = _varied_label(varied, value)
+        curve["series"]["iterates"] = dict(curve["series"]["iterates"], label=curve["label"])
         curve["parameters"] = dict(gamma=problem.gamma, decay=decay, eta2=settings["eta"],
                                    eta1=settings["eta"] * settings["ratio"], s=settings["ratio"],
                                    lambda_star=corollary_5.threshold_value(problem),
@@ -509,11 +494,9 @@ def weight_decay_figure(name, scale="paper", seed=0, progress=True, device=None,
         theory = curve["series"]["closed_form"]
         for quantity, _, _, reference in panels:
             slope = _weight_decay_reference(curve, quantity, reference)
-            if slope is not None:
-                line = _reference(theory["steps"], theory["values"][quantity], slope, None)
-                if line:
-                    line["values"] = {quantity: line["values"]["line"]}
-                    curve["series"]["rate_" + quantity] = line
+            line = None if slope is None else _reference(theory["steps"], theory["values"][quantity], slope, quantity)
+            if line:
+                curve["series"]["rate_" + quantity] = line
         curves.append(curve)
         bar.update()
     bar.close()
@@ -582,9 +565,8 @@ def figure_nine(scale="paper", seed=0, progress=True, device=None):
                           bound=_series(planar.steps, "bound", None, error=bounds["error"]),
                           norm_bound=_series(planar.steps, "record", None, norm_H=bounds["norm_H"]))
             slowest = float(-np.log1p(-planar.alphas[-1].min()))
-            line = _reference(planar.steps, planar.errors, -slowest, None)
+            line = _reference(planar.steps, planar.errors, -slowest, "error")
             if line:
-                line["values"] = {"error": line["values"]["line"]}
                 series["rate_error"] = line
             facts = dict(final_error=float(planar.errors[-1]), initial_error=float(planar.errors[0]),
                          alpha0_max=float(planar.alphas[0].max()), norm_non_decreasing=bool(
@@ -598,12 +580,13 @@ def figure_nine(scale="paper", seed=0, progress=True, device=None):
     panels = []
     for group, row in (("plain", "abc"), ("rescaled", "def")):
         word = "with rescaled rate" if group == "rescaled" else "without rescaling"
-        panels += [("norm_H", rf"({row[0]}) $\|H(t)\|$, {word}", "log", group),
+        panels += [("norm_H", rf"({row[0]}) $\|H(t)\|$, {word}", "linear", group),
                    ("error", rf"({row[1]}) $\|\hat H(t)-W(I\otimes 1^\top)\|$, {word}", "log", group),
                    ("objective", rf"({row[2]}) objective (Eq. 18), {word}", "linear", group)]
-    parameters = dict(size, seed=seed, gamma=problem.gamma, rates=list(FIGURE_NINE_RATES), prototypes="unit simplex ETF",
-                      H0="entries N(0, 1)", iterates="exact planar reduction of Eq. 19 (O(1) per column); the full "
-                      f"p-dimensional iterates of the first {validate} steps are the markers and are checked against it",
+    parameters = dict(size, seed=seed, gamma=problem.gamma, rates=list(FIGURE_NINE_RATES),
+                      prototypes="unit simplex ETF", H0="entries N(0, 1)",
+                      iterates="exact planar reduction of Eq. 19 (O(1) per column); the full p-dimensional iterates "
+                               f"of the first {validate} steps are the markers and are checked against it",
                       theory="Lemma 10 / Theorem 7: norm bound e^{2 theta0/pi} ||h(0)|| and angle bound (dashed); "
                              "asymptotic per-feature rate -log(1 - alpha) of the slowest feature (dotted)")
     return dict(name="9", caption=CAPTIONS["9"], panels=panels, curves=curves, zoom=None, parameters=parameters,
@@ -640,9 +623,8 @@ def figure_instability(scale="paper", seed=0, progress=True, device=None):
         theory = curve["series"]["closed_form"]
         growth = eta * corollary_5.threshold_value(problem)
         for quantity in ("norm_H", "norm_W"):
-            line = _reference(theory["steps"], theory["values"][quantity], growth, None)
-            line["values"] = {quantity: line["values"]["line"]}
-            curve["series"]["rate_" + quantity] = line
+            curve["series"]["rate_" + quantity] = _reference(theory["steps"], theory["values"][quantity], growth,
+                                                             quantity)
         over = np.nonzero(exact > float32_max)[0]
         curve["facts"] = dict(
             float32_first_non_finite_recorded_step=first_bad,
@@ -663,20 +645,38 @@ def figure_instability(scale="paper", seed=0, progress=True, device=None):
 # ------------------------------------------------------------------------------------------------
 # Drawing and writing
 # ------------------------------------------------------------------------------------------------
-def _plot_curve(ax, curve, quantity, color, zoom_from=None):
-    for name, series in curve["series"].items():
+def _plot_curve(ax, curve, quantity, color, zoom_from=None, log_axis=False):
+    for series in curve["series"].values():
         style = STYLES.get(series["style"])
         if style is None or quantity not in series["values"]:
             continue
-        steps, values = series["steps"], series["values"][quantity]
+        steps, values = series["steps"], np.array(series["values"][quantity], dtype=float)
         if zoom_from is not None:
-            keep = steps >= zoom_from
-            steps, values = steps[keep], values[keep]
             if series["style"] == "reference":
                 continue
+            keep = steps >= zoom_from
+            steps, values = steps[keep], values[keep]
+        if log_axis and series["style"] == "closed_form":
+            # a distance below this fraction of where it started is the closed form's own rounding (differences of
+            # nearly equal coefficients)
+            values[np.abs(values) < CLOSED_FORM_FLOOR * abs(values[0])] = np.nan
         kwargs = dict(style)
         kwargs.setdefault("color", color)
         ax.plot(steps, values, label=series["label"] if series["style"] == "iterates" else None, **kwargs)
+
+
+def _set_scale(ax, yscale):
+    from matplotlib.ticker import SymmetricalLogLocator
+
+    if yscale == "symlog":
+        ax.set_yscale("symlog", linthresh=1.0)
+        locator = SymmetricalLogLocator(linthresh=1.0, base=10.0)
+        locator.set_params(numticks=6)
+        ax.yaxis.set_major_locator(locator)
+    else:
+        ax.set_yscale(yscale)
+    if yscale == "linear":
+        ax.ticklabel_format(axis="y", useOffset=False)
 
 
 def draw(figure, out_dir):
@@ -700,20 +700,18 @@ def draw(figure, out_dir):
         group = panel[3] if len(panel) > 3 else None
         chosen = [c for c in figure["curves"] if group is None or c.get("group") == group]
         for i, curve in enumerate(chosen):
-            _plot_curve(ax, curve, quantity, colors[i % len(colors)])
+            _plot_curve(ax, curve, quantity, colors[i % len(colors)], log_axis=yscale == "log")
         ax.set_title(title, fontsize=9)
         ax.set_xlabel("epoch (gradient-descent step)", fontsize=8)
         ax.tick_params(which="both", labelsize=7)
-        if yscale == "symlog":
-            ax.set_yscale("symlog", linthresh=1.0)
-        else:
-            ax.set_yscale(yscale)
+        _set_scale(ax, yscale)
         if figure.get("zoom"):
             last = max(int(c["series"]["iterates"]["steps"][-1]) for c in chosen)
-            inset = ax.inset_axes([0.55, 0.12, 0.4, 0.35])
+            inset = ax.inset_axes(figure["insets"][quantity])
             for i, curve in enumerate(chosen):
-                _plot_curve(inset, curve, quantity, colors[i % len(colors)], zoom_from=last - figure["zoom"])
-            inset.set_yscale(ax.get_yscale()) if yscale != "symlog" else inset.set_yscale("symlog", linthresh=1.0)
+                _plot_curve(inset, curve, quantity, colors[i % len(colors)], zoom_from=last - figure["zoom"],
+                            log_axis=yscale == "log")
+            _set_scale(inset, yscale)
             inset.tick_params(which="both", labelsize=5)
             for spine in inset.spines.values():
                 spine.set_edgecolor("red")
@@ -794,15 +792,17 @@ def build_figure(name, scale="paper", seed=0, progress=True, device=None, cache=
 
 def draw_figures(names=None, out_dir="results/figures", scale="paper", progress=True, seed=0, device=None):
     """Build and draw the figures ``names`` (default: all of :data:`FIGURES`); returns
-    ``{name: {"png", "pdf", "json", "seconds"}}`` (seconds: computing plus drawing)."""
+    ``{name: {"png", "pdf", "json", "seconds", "cpu_seconds"}}`` (computing plus drawing; wall-clock and
+    this process's CPU time, which does not count other load on the machine)."""
     names = list(FIGURES) if names is None else [str(n) for n in names]
     unknown = [n for n in names if n not in FIGURES]
     if unknown:
         raise AssumptionError(f"unknown figures {unknown}; known: {', '.join(FIGURES)}")
     cache, written = {}, {}
     for name in names:
-        start = time.perf_counter()
+        start, cpu = time.perf_counter(), time.process_time()
         figure = build_figure(name, scale, seed, progress, device, cache)
         paths = draw(figure, out_dir)
-        written[name] = dict(paths, seconds=round(time.perf_counter() - start, 2))
+        written[name] = dict(paths, seconds=round(time.perf_counter() - start, 2),
+                             cpu_seconds=round(time.process_time() - cpu, 2))
     return written

@@ -29,9 +29,9 @@ from __future__ import annotations
 
 import json
 import re
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Callable
 
 import sympy as sp
 from sympy.printing.latex import LatexPrinter
@@ -370,7 +370,8 @@ def _curvature():
     return sp.factor(curvature())
 
 
-@_formula("LemmaOneThreshold", "lemma-1", r"\gamma_{\mathrm{c}}", r"$\kappa$ changes sign at $\gamma_{\mathrm{c}}$ ($C>2$)")
+@_formula("LemmaOneThreshold", "lemma-1", r"\gamma_{\mathrm{c}}",
+          r"$\kappa$ changes sign at $\gamma_{\mathrm{c}}$ ($C>2$)")
 def _threshold():
     from .claims.lemma_1 import THRESHOLD
 
@@ -547,6 +548,177 @@ def _ce_bound():
     return ce_bound_rhs()
 
 
+# --- Theorem 4 ----------------------------------------------------------------------------------
+def _weight_decay_arguments():
+    from .claims import theorem_4
+
+    return (theorem_4.sigma_symbol, theorem_4.lambda1, theorem_4.lambda2, theorem_4.zeta1_symbol,
+            theorem_4.zeta2_symbol)
+
+
+@_formula("TheoremFourS", "theorem-4", r"S(\sigma,\lambda_1,\lambda_2,\zeta_1,\zeta_2)",
+          r"Eq.~63: $(a_k,b_k)^\top = e^{S(\sigma_k,\ldots)}(1,1)^\top$ on each subspace", parser=False)
+def _s_matrix():
+    from .claims.theorem_4 import S_matrix
+
+    return S_matrix(*_weight_decay_arguments())
+
+
+def _theta(which):
+    from .claims.theorem_4 import eigenvalues_eq66
+
+    return eigenvalues_eq66(*_weight_decay_arguments())[which]
+
+
+for _which, _name in ((0, "One"), (1, "Two")):
+    _formula(f"Theta{_name}", "theorem-4", rf"\theta_{{{_which + 1}}}", rf"Eq.~66: eigenvalue {_which + 1} of $S$")(
+        lambda which=_which: _theta(which))
+
+
+@_formula("WeightDecayA", "theorem-4", r"a(t)", r"Eq.~69: the $H$-multiplier $[e^{S}(1,1)^\top]_1$ "
+          r"($\theta_1\ne\theta_2$)")
+def _multiplier_a():
+    from .claims.theorem_4 import multipliers_eq69
+
+    return multipliers_eq69(*_weight_decay_arguments())[0]
+
+
+@_formula("WeightDecayB", "theorem-4", r"b(t)", r"Eq.~69 as derived (two signs differ from the OCR): the "
+          r"$W$-multiplier $[e^{S}(1,1)^\top]_2$")
+def _multiplier_b():
+    from .claims.theorem_4 import multipliers_eq69
+
+    return multipliers_eq69(*_weight_decay_arguments())[1]
+
+
+@_formula("WeightDecayPsi", "theorem-4", r"\psi(t)", r"Eqs.~14, 72 corrected: "
+          r"$\psi=\int_0^t\eta_2e^{\lambda_2\zeta_2}$ (the printed $\psi$ integrates $\zeta_2$)")
+def _psi():
+    from .claims.theorem_4 import psi, zeta2_symbol
+
+    return psi(zeta2_symbol)
+
+
+@_formula("WeightDecayBias", "theorem-4", r"b_c(t)", r"Eq.~14 corrected: "
+          r"$b(t)=\phi(t)(b_0+\kappa\,\psi(t)\mathbf{1}_C)$, $\phi=e^{-\lambda_2\zeta_2}$, per class")
+def _weight_decay_bias():
+    from .claims.theorem_4 import b0_symbol, drift, lambda2, psi, zeta2_symbol
+
+    return sp.exp(-lambda2 * zeta2_symbol) * (b0_symbol + drift() * psi(zeta2_symbol))
+
+
+# --- Corollary 5 --------------------------------------------------------------------------------
+def _corollary_5():
+    from .claims import corollary_5
+
+    return corollary_5
+
+
+for _which, _name in ((1, "One"), (2, "Two")):
+    _formula(f"Omega{_name}", "corollary-5", rf"\omega_{{{_which}}}(\sigma,\lambda,s)",
+             rf"Eq.~74: $\theta_{{{_which}}} = \omega_{{{_which}}}\zeta_2$ when $\lambda_1=\lambda_2=\lambda$, "
+             r"$\zeta_1 = s\zeta_2$")(lambda which=_which: _corollary_5().omega(which, _corollary_5().sigma))
+
+
+@_formula("LambdaStar", "corollary-5", r"\lambda^{*}", r"the weight decay where $\omega_2(\sigma_1)=0$: "
+          r"$\|Z\|\to0$ above, a finite limit at, $\infty$ below")
+def _lambda_star():
+    return _corollary_5().threshold()
+
+
+@_formula("ConvergenceRate", "corollary-5", r"\omega", r"Eq.~15: the direction converges as "
+          r"$O(e^{-\omega\zeta_2})$, $\omega=\omega_2(\sigma_1)-\omega_2(\sigma_2)$ (Eq.~80 reconstructed)")
+def _convergence_rate():
+    return _corollary_5().convergence_rate()
+
+
+for _key, _name, _symbol in (("h_plus", "PiHPlus", r"\pi_h^{+}"), ("w_plus", "PiWPlus", r"\pi_w^{+}"),
+                             ("h_minus", "PiHMinus", r"\pi_h^{-}"), ("w_minus", "PiWMinus", r"\pi_w^{-}")):
+    _formula(_name, "corollary-5", _symbol, r"Eq.~75: coefficient of the limit direction, "
+             r"$R=\sqrt{\lambda^2(s-1)^2+4s\sigma_1^2}$")(lambda key=_key: _corollary_5().pi_coefficients()[key])
+
+
+@_formula("ThresholdLimit", "corollary-5", r"\lim H\text{ on }\mathcal{E}_1^{-}",
+          r"at $\lambda=\lambda^*$: $H(t)\to H_1^+ + (\cdot)\,H_1^-$ (and $W(t)\to W_1^+ - (\cdot)\,W_1^-$)")
+def _threshold_limit():
+    return _corollary_5().threshold_limit_multipliers()[1][0]
+
+
+# --- Theorem 6 ----------------------------------------------------------------------------------
+@_formula("AnchoredDecay", "theorem-6", r"a(t)", r"Eq.~17: $H(t)=a(t)H(0)+d(t)\,WM$")
+def _anchored_decay():
+    from .claims.theorem_6 import decay_symbol, eq17_multipliers
+
+    return eq17_multipliers(decay_symbol, sp.Symbol("zeta", positive=True))[0]
+
+
+@_formula("AnchoredDrive", "theorem-6", r"d(t)", r"Eq.~17: the coefficient of $WM$")
+def _anchored_drive():
+    from .claims.theorem_6 import decay_symbol, eq17_multipliers
+
+    return eq17_multipliers(decay_symbol, sp.Symbol("zeta", positive=True))[1]
+
+
+@_formula("EtfMargin", "theorem-6", r"x", r"margin of the limit logits $W^\top WM/\lambda$ for a simplex ETF "
+          r"of norm $s$: every feature is classified correctly in the limit")
+def _etf_margin():
+    from .claims.theorem_6 import etf_limit_margin
+
+    return etf_limit_margin()[1]
+
+
+@_formula("FullAccuracyZeta", "theorem-6", r"\zeta^{*}", r"the $\zeta$ from which the worst margin is positive "
+          r"($D$: worst initial deficit, $\alpha$: drive margin)")
+def _full_accuracy():
+    from .claims.theorem_6 import full_accuracy_time
+
+    return full_accuracy_time()[0]
+
+
+# --- Theorem 7, Lemmas 10 and 11 ----------------------------------------------------------------
+def _alpha_zero(rescaled):
+    from .claims.theorem_7 import reduced_condition
+    from .operator import gamma
+    from .structured import C, N
+
+    eta0, h0, w = sp.symbols(r"eta_0 h_0 w_c", positive=True)
+    return reduced_condition(eta0, gamma, C, N, h0, w, rescaled=rescaled)
+
+
+@_formula("AlphaZero", "theorem-7", r"\alpha_{i,c}(0)", r"Theorem~7's rate condition is $\alpha_{i,c}(0)\le1$ "
+          r"($h_0=\|h_{i,c}(0)\|$, $w_c=\|w_c\|$)")
+def _alpha_zero_plain():
+    return _alpha_zero(False)
+
+
+@_formula("AlphaZeroRescaled", "theorem-7", r"\alpha_{i,c}(0)", r"the same with the rescaled rate (Sec.~4.3): "
+          r"$\|h_{i,c}(0)\|$ enters the condition")
+def _alpha_zero_rescaled():
+    return _alpha_zero(True)
+
+
+@_formula("BetaNext", "lemma-10", r"\beta_{t+1}", r"Eq.~84: the cosine after one step")
+def _beta_next():
+    from .claims.lemma_10 import alpha, beta, eq_84_step, xi
+
+    return eq_84_step(alpha, beta, xi)[0]
+
+
+@_formula("AlphaNext", "lemma-10", r"\alpha_{t+1}", r"Eq.~84: the effective rate after one step")
+def _alpha_next():
+    from .claims.lemma_10 import alpha, beta, eq_84_step, xi
+
+    return eq_84_step(alpha, beta, xi)[1]
+
+
+@_formula("MonotoneBracket", "lemma-10", r"L", r"$(\beta+\alpha s)^2-\beta^2(1+\alpha^2 s)=\alpha s L$, "
+          r"$s=1-\beta^2$: $\beta_{t+1}\ge\beta_t$ for every $\alpha\in[0,2]$")
+def _bracket():
+    from .claims.lemma_10 import monotone_bracket
+
+    return -monotone_bracket()
+
+
 # ------------------------------------------------------------------------------------------------
 # Round trip
 # ------------------------------------------------------------------------------------------------
@@ -634,6 +806,14 @@ def _fingerprint(value):
         return repr(sorted((k, sorted((key, sp.srepr(c)) for key, c in terms.items()))
                            for k, terms in value.blocks.items()))
     return sp.srepr(value)
+
+
+def parser_reads(item):
+    """Whether SymPy's LaTeX parser reads a formula's export back as its source (the parse route works)."""
+    try:
+        return bool(_same(item.value(), parse_back(item.latex())))
+    except Exception:                                # parse errors, or a parsed object that cannot be compared
+        return False
 
 
 def round_trip(item, text=None):
@@ -785,7 +965,7 @@ def _verdict_table(claims):
             r"claim & verdict & evidence & title\\ \hline\endhead"]
     for claim in claims:
         evidence = claim.get("evidence") or []
-        held = f"{sum(e['passed'] for e in evidence)}/{len(evidence)} held" if evidence else "--"
+        held = f"{sum(bool(e['passed']) for e in evidence)}/{len(evidence)} held" if evidence else "--"
         rows.append(rf"\texttt{{{escape_text(claim['id'])}}} & {escape_text(claim['verdict'])} & {held} & "
                     rf"{escape_text(claim['title'])}\\")
     rows.append(r"\end{longtable}")
@@ -861,6 +1041,13 @@ def report_text(record):
     return "\n\n".join(body)
 
 
+def _json_value(value):
+    """JSON for what findings may hold besides plain types: SymPy booleans and numbers, anything else as text."""
+    if isinstance(value, sp.logic.boolalg.BooleanAtom):
+        return bool(value)
+    return float(value) if hasattr(value, "__float__") else str(value)
+
+
 def write_latex(out_dir, findings=None, context=None):
     """Write the report, the macro file and the verdict record into ``out_dir``; return their paths.
 
@@ -876,5 +1063,5 @@ def write_latex(out_dir, findings=None, context=None):
     report = out / REPORT_FILE
     report.write_text(report_text(record), encoding="utf-8")
     data = out / JSON_FILE
-    data.write_text(json.dumps(record, indent=2))
+    data.write_text(json.dumps(record, indent=2, default=_json_value))
     return [report, macros, data]

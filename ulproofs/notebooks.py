@@ -181,7 +181,7 @@ def evidence_table(evidence, measured=3, width=90):
     rows = ["| | kind | s | evidence | measured |", "|---|---|---|---|---|"]
     for e in evidence:
         values = "; ".join(f"{k} = {_short(v, width)}" for k, v in list(e.measured.items())[:measured])
-        rows.append(f"| {'held' if e.passed else '**FAILED**'} | {e.kind} | {e.seconds:.2f} | "
+        rows.append(f"| {'held' if bool(e.passed) else '**FAILED**'} | {e.kind} | {e.seconds:.2f} | "
                     f"{_cell(e.description)} | {_cell(values)} |")
     return "\n".join(rows)
 
@@ -200,7 +200,7 @@ def show_finding(finding, measured=3):
     from IPython.display import Markdown, display
 
     parts = [f"**{finding.claim.id}: {finding.verdict.value}** "
-             f"({sum(e.passed for e in finding.evidence)}/{len(finding.evidence)} pieces of evidence held)"]
+             f"({sum(bool(e.passed) for e in finding.evidence)}/{len(finding.evidence)} pieces of evidence held)"]
     if finding.correction:
         parts.append(f"**Correction.** {finding.correction}")
     if finding.counterexample:

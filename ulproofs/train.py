@@ -32,8 +32,9 @@ uninterrupted one, and a CPU run the same as a GPU run.
 
 Outputs in ``out_dir`` (default results/train/<preset>-seed<seed>):
 
-* ``metrics.json``: config, seed, git commit, torch version, device, and per epoch: lr, train loss,
-  train accuracy (augmented batches, training mode), mean train ||f(x)||, test accuracy, test ECE
+* ``metrics.json``: config, seed, git commit, torch version, device, and per epoch: lr, train loss
+  (mean per-example loss, times ||f(x)|| with rlr, without the feature penalty), train accuracy
+  (augmented batches, training mode), mean train ||f(x)||, test accuracy, test ECE
   (15 equal-width bins, a fraction), test feature-norm statistics, prototype statistics of W
   (Fig. 19 (c)-(e)), seconds; at the end OOD metrics (FPR95, AUROC, AUPR for the softmax, energy
   and feature-norm scores, in-distribution = test set, positive) when ``ood_path`` is set.
@@ -169,6 +170,10 @@ class TrainConfig:
             raise AssumptionError("SGD needs lr > 0, weight_decay >= 0, 0 <= momentum < 1 and feature_reg >= 0 "
                                   f"(got lr={self.lr}, weight_decay={self.weight_decay}, momentum={self.momentum}, "
                                   f"feature_reg={self.feature_reg})")
+        if self.shift < 0 or self.checkpoint_every < 0 or not self.max_feature_norm > 0 or not self.width > 0:
+            raise AssumptionError(f"shift and checkpoint_every must be >= 0, max_feature_norm and width > 0 (got "
+                                  f"shift={self.shift}, checkpoint_every={self.checkpoint_every}, "
+                                  f"max_feature_norm={self.max_feature_norm}, width={self.width})")
         if self.imbalance_rho < 1:
             raise AssumptionError(f"the imbalance ratio rho = n_max/n_min must be >= 1 (got {self.imbalance_rho})")
         if self.gamma is not None and self.gamma < 0:
@@ -301,11 +306,10 @@ def load_data(config):
     return train, test, ood
 
 
-def _inputs(images, mean, std, device, channels_last):
+def _inputs(images, mean, std, device):
     """uint8 (b, H, W, C) NumPy images -> standardised (b, C, H, W) on ``device``, of ``mean``'s dtype."""
     x = torch.from_numpy(images).to(device, non_blocking=True).permute(0, 3, 1, 2).to(mean.dtype).div_(255.0)
-    x = (x - mean) / std
-    return x.contiguous(memory_format=torch.channels_last if channels_last else torch.contiguous_format)
+    return (x - mean) / std
 
 
 def _stream_seed(seed, epoch, stream):
@@ -320,7 +324,7 @@ def _distributed(config):
     world = int(os.environ.get("WORLD_SIZE", "1"))
     rank, local_rank = int(os.environ.get("RANK", "0")), int(os.environ.get("LOCAL_RANK", "0"))
     wanted = config.device or ("cuda" if torch.cuda.is_available() else "cpu")
-    if wanted.startswith("cuda") and world > 1:
+    if wanted == "cuda":
         wanted = f"cuda:{local_rank}"
     device = torch.device(wanted)
     if device.type == "cuda":
@@ -363,7 +367,8 @@ def _predict(model, images, mean, std, device, config, autocast):
     model.eval()
     features, logits = [], []
     for start in range(0, len(images), config.eval_batch_size):
-        x = _inputs(images[start:start + config.eval_batch_size], mean, std, device, device.type == "cuda")
+        x = _inputs(images[start:start + config.eval_batch_size], mean, std, device).contiguous(
+            memory_format=torch.channels_last if device.type == "cuda" else torch.contiguous_format)
         with autocast:
             f, z = model(x, return_features=True)
         features.append(f.cpu())
@@ -400,7 +405,7 @@ def _run(config):
         torch.backends.cudnn.benchmark = not config.deterministic
     autocast = (torch.autocast("cuda", dtype=torch.bfloat16) if config.amp and device.type == "cuda"
                 else contextlib.nullcontext())
-    channels_last = device.type == "cuda"
+    memory_format = torch.channels_last if device.type == "cuda" else torch.contiguous_format   # faster convs
 
     train_set, test_set, ood_set = load_data(config)
     num_classes = len(train_set.classes)
@@ -420,7 +425,7 @@ def _run(config):
                            etf_scale=config.etf_scale, etf_seed=config.etf_seed)
     if world > 1 and config.sync_bn:
         model = synchronize_batch_norm(model, device.type)
-    model = model.to(device, dtype, memory_format=torch.channels_last if channels_last else torch.contiguous_format)
+    model = model.to(device, dtype, memory_format=memory_format)
     core = model
     optimizer = torch.optim.SGD(model.parameters(), lr=config.lr, momentum=config.momentum,
                                 weight_decay=config.weight_decay)
@@ -436,7 +441,7 @@ def _run(config):
     start_epoch = 0
     checkpoint_path = out / "checkpoint.pt"
     if config.resume and checkpoint_path.exists():
-        checkpoint = torch.load(checkpoint_path, map_location=device, weights_only=True)
+        checkpoint = torch.load(checkpoint_path, map_location="cpu", weights_only=True)   # RNG states stay on the CPU
         ignored = {"resume", "max_epochs", "progress", "device", "out_dir", "data_root", "checkpoint_every",
                    "eval_batch_size"}
         changed = sorted(k for k, v in checkpoint["config"].items() if k not in ignored and asdict(config)[k] != v)
@@ -484,10 +489,11 @@ def _run(config):
             indices = order[step * batch:(step + 1) * batch]
             # every process augments the whole global batch with the same generator and keeps its share,
             # so the examples and their augmentations do not depend on the number of processes
-            x = datasets.augment(_inputs(train_set.images[indices.numpy()], mean, std, device, channels_last),
+            x = datasets.augment(_inputs(train_set.images[indices.numpy()], mean, std, device),
                                  config.shift, config.flip, augmentation)
             low, high = rank * len(indices) // world, (rank + 1) * len(indices) // world
-            x, y = x[low:high], train_labels[indices[low:high]].to(device, non_blocking=True)
+            x = x[low:high].contiguous(memory_format=memory_format)
+            y = train_labels[indices[low:high]].to(device, non_blocking=True)
             with autocast:
                 features, logits = model(x, return_features=True)
             losses = per_example_objective(core.head, features, logits, y, rlr=config.rlr)

@@ -11,7 +11,7 @@ class Verdict(str, Enum):
     CONFIRMED = "confirmed numerically"    # against independent ground truth
     REFUTED = "refuted"                    # a counterexample is given
     CORRECTED = "true after correction"    # the corrected statement is proved or confirmed
-    NOT_YET_CHECKED = "not yet checked"
+    INCONCLUSIVE = "inconclusive"            # some evidence did not behave as expected
 
 
 @dataclass(frozen=True)
@@ -76,6 +76,7 @@ class EvidenceLog:
 
         def __exit__(self, *exc):
             self.record.seconds = round(time.perf_counter() - self.start, 4)
+            self.record.passed = bool(self.record.passed)  # SymPy and NumPy booleans become plain bools
             self.log.items.append(self.record)
             return False
 

@@ -114,7 +114,8 @@ print("largest |residual| of the flipped-sign mutant:", sp.N(largest_mutant, 6))
 # %% [markdown]
 # ## Step 4: gradient descent has an exact discrete closed form
 # A step multiplies each component's pair of multipliers by
-# $\begin{pmatrix}1&\eta_{1,j}\sigma\\\eta_{2,j}\sigma&1\end{pmatrix}$, whose eigenvalues $1\pm\sigma\sqrt s\,\eta_{2,j}$
+# $\begin{pmatrix}1&\eta_{1,j}\sigma\\\eta_{2,j}\sigma&1\end{pmatrix}$, whose eigenvalues
+# $1\pm\sigma\sqrt s\,\eta_{2,j}$
 # replace $e^{\pm\sigma\sqrt s\,\zeta_2}$: with $P^\pm_k=\prod_j(1\pm\sigma_k\sqrt s\,\eta_{2,j})$,
 
 # %%
@@ -195,9 +196,10 @@ show(r"\tilde Z \in \{H = k\,W\otimes\mathbf{1}_N^\top\},\ k", corollary_3.self_
 # %% [markdown]
 # Real gradient descent ($p=8$, $C=5$, $N=3$, $\eta=1$, $s=1$) for six values of $\gamma$: the distance of the
 # normalized iterate to $\tilde Z/\|\tilde Z\|$ decays at the predicted per-step rate
-# $\log(1+\eta\sigma_2)-\log(1+\eta\sigma_1)$ inside the range $0<\gamma<\frac2{C-2}=\frac23$; at the ties $\gamma=0$ and
-# $\gamma=\frac23$ it stalls at a positive plateau, and beyond ($\gamma=1$) it tends to $\sqrt2$ (the iterate turns orthogonal to
-# $\tilde Z$); the plateaus agree with the exact orthogonal-component model to float64 rounding.
+# $\log(1+\eta\sigma_2)-\log(1+\eta\sigma_1)$ inside the range $0<\gamma<\frac2{C-2}=\frac23$; at the ties
+# $\gamma=0$ and $\gamma=\frac23$ it stalls at a positive plateau, and beyond ($\gamma=1$) it tends to $\sqrt2$ (the
+# iterate turns orthogonal to $\tilde Z$); the plateaus agree with the exact orthogonal-component model to float64
+# rounding.
 
 # %%
 runs = corollary_3.run_sweep(corollary_3.SMALL, corollary_3.SMALL_GAMMAS, seed=0)
@@ -216,7 +218,8 @@ ax.set_ylabel(r"$\|Z_k/\|Z_k\| - \tilde Z/\|\tilde Z\|\|$")
 ax.legend(fontsize=7, ncol=2)
 plt.show()
 for g, report in reports.items():
-    print(f"gamma={g:.3g}: " + ", ".join(f"{name} fitted {r['fitted']:.6g} claimed {r['claimed']:.6g} held {r['passed']}"
+    print(f"gamma={g:.3g}: " + ", ".join(f"{name} fitted {r['fitted']:.6g} claimed {r['claimed']:.6g} "
+                                          f"held {r['passed']}"
                                           for name, r in report.items()))
 
 # %% [markdown]

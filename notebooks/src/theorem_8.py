@@ -12,7 +12,8 @@
 # $X=\begin{pmatrix}H&0\\0&W\end{pmatrix}$, $B=\begin{pmatrix}0&M^\top\\M&0\end{pmatrix}$,
 # $A=\begin{pmatrix}0&K\\I&0\end{pmatrix}$, $A=U_A\Lambda_AU_A^{-1}$, $B=U_B\Lambda_BU_B^{-1}$. Then
 #
-# $$\mathcal Cz(t)=\exp[(\Lambda_A\otimes\Lambda_B)t]\,\mathcal Cz(0),\qquad \mathcal C=U_B^{-1}U_A^{-1}\otimes I. \tag{24}$$
+# $$\mathcal Cz(t)=\exp[(\Lambda_A\otimes\Lambda_B)t]\,\mathcal Cz(0),\qquad
+#   \mathcal C=U_B^{-1}U_A^{-1}\otimes I. \tag{24}$$
 #
 # **Eq. 25.** Under MSE the same flow is nonlinear (intractable), under the unhinged loss linear.
 
@@ -60,7 +61,8 @@ show(r"\text{printed } \mathcal{C} \text{ defined} \iff", condition, "")
 # %% [markdown]
 # and even where it exists it does not diagonalise $A\otimes B$. The mixed-product rule gives
 # $(U_A\otimes U_B)(\Lambda_A\otimes\Lambda_B)(U_A^{-1}\otimes U_B^{-1})=A\otimes B$, so the transform is
-# $\mathcal C=U_A^{-1}\otimes U_B^{-1}$. Exact residuals $\mathcal C(A\otimes B)-(\Lambda_A\otimes\Lambda_B)\mathcal C$ at
+# $\mathcal C=U_A^{-1}\otimes U_B^{-1}$. Exact residuals
+# $\mathcal C(A\otimes B)-(\Lambda_A\otimes\Lambda_B)\mathcal C$ at
 # $p=2$, $C=2$, $N=1$ (where the printed form is defined), $K=\begin{pmatrix}5&4\\4&5\end{pmatrix}$, $\gamma=1/5$:
 
 # %%
@@ -110,6 +112,7 @@ H0, W0 = rng.standard_normal((2, 2)), rng.standard_normal((2, 2))
 K = np.ones((2, 2))
 times = [0.5, 1.5, 3.0, 4.5]
 errors, along_kernel, predicted, kernel_gaps = [], [], [], []
+tolerance = mp_tolerance(groundtruth.DEFAULT_DPS)
 with mpmath.workdps(groundtruth.DEFAULT_DPS):     # compare at the precision of the ground truth
     for t in times:
         H_exact, W_exact, off_diagonal = theorem_8.expm_solution(K, problem, H0, W0, t, exact_gamma)
@@ -125,7 +128,7 @@ left.plot(times, predicted, "-", label=r"$v^\top W_0 + t\,v^\top H_0 M^\top$")
 left.set_xlabel("t")
 left.legend(fontsize=8)
 right.semilogy(times, [max(float(e), 1e-60) for e in errors], "o-", label="corrected closed form vs expm")
-right.axhline(float(mp_tolerance()), color="grey", ls="--", label="mpmath tolerance")
+right.axhline(float(tolerance), color="grey", ls="--", label="mpmath tolerance (50 digits)")
 right.set_xlabel("t")
 right.legend(fontsize=8)
 plt.tight_layout()
@@ -204,8 +207,8 @@ assert not transforms["printed U_B^-1 U_A^-1 (x) I"].is_zero_matrix
 assert mixed.is_zero_matrix and all(resolution.values())
 assert facts["diagonalisable for kappa > 0"] and not facts["diagonalisable at kappa = 0"]
 assert not singular["A diagonalisable"] and singular["rank A(x)B"] != singular["rank (A(x)B)^2"]
-assert all(e <= mp_tolerance() for e in errors)
-assert all(g <= mp_tolerance() for g in kernel_gaps)
+assert all(e <= tolerance for e in errors)
+assert all(g <= tolerance for g in kernel_gaps)
 assert factor == -1 / (C * N) and sp.simplify(eq_25.cubic_witness_entry(factor) - factor) == 0
 assert all(isinstance(r, sp.ZeroMatrix) or r == 0 for r in linearity.values())
 assert all(u <= r for u, r in zip(unhinged_gap, rounding))

@@ -1405,20 +1405,20 @@ def figure_notes(figures):
     if "4" in figures:
         slopes = figures["4"]["norm_gap_slopes"]
         notes.append("Fig. 4(c): ||H|| - ||W|| decays at -(sigma1 + lambda) eta per step, so not 'the same' for every "
-                     f"lambda: fitted slopes {min(slopes.values()):.3g} to {max(slopes.values()):.3g}")
+                     f"lambda: fitted slopes {min(slopes.values()):.3g} to {max(slopes.values()):.3g} per step.")
     if "5" in figures:
         entry = figures["5"][repr(0.1)]
         notes.append(f"Fig. 5: gamma = 0.1 is outside 0 < gamma < 2/(C-2) = 0.0204; at lambda* ||Z|| grows by "
                      f"{entry['final_over_initial_norm_Z']:.3g} over 50000 steps (accuracy "
                      f"{entry['final_accuracy']:.3g}), so its norms do grow exponentially; gamma = 0 (a tie) "
-                     f"plateaus at ||H - H1+|| = {figures['5'][repr(0.0)]['final_distance_H_P']:.4g}")
+                     f"plateaus at ||H - H1+|| = {figures['5'][repr(0.0)]['final_distance_H_P']:.4g}.")
     if "8" in figures:
         rows = figures["8"]
         h = {k: v["residual_H"]["fitted"] for k, v in rows.items()}
         w = {k: v["residual_W"]["predicted"] for k, v in rows.items()}
         notes.append("Fig. 8: larger s converges faster for H (per-step rate log(1 - eta2 s lambda*): fitted "
                      f"{', '.join(f'{v:.3g}' for v in h.values())} for s = {', '.join(h)}), but W converges at "
-                     f"log(1 - eta2 lambda*) = {next(iter(w.values())):.4g} for every s")
+                     f"log(1 - eta2 lambda*) = {next(iter(w.values())):.4g} for every s.")
     return notes
 
 

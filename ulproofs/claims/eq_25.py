@@ -433,4 +433,4 @@ def check(context):
         return Finding(CLAIM, Verdict.PROVED, log.items)
     failed = "; ".join(e.description for e in log.items if not e.passed)
     return Finding(CLAIM, Verdict.REFUTED if any(not e.passed for e in log.items if e.kind == "symbolic")
-                   else Verdict.NOT_YET_CHECKED, log.items, counterexample=f"failed: {failed}")
+                   else Verdict.INCONCLUSIVE, log.items, counterexample=f"failed: {failed}")

@@ -603,5 +603,5 @@ def check(context):
     elif all(x.passed for x in numeric):
         verdict = Verdict.CONFIRMED
     else:
-        verdict = Verdict.NOT_YET_CHECKED
+        verdict = Verdict.INCONCLUSIVE
     return Finding(CLAIM, verdict, log.items)

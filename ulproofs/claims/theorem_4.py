@@ -79,6 +79,7 @@ from functools import cache
 
 import numpy as np
 import sympy as sp
+from sympy.polys.fields import sfield
 
 from ..decomposition import Decomposition
 from ..errors import AssumptionError
@@ -94,8 +95,9 @@ READING = (
     "(l1 z1 + th1 - sig z2) e^(th1-th2)], which fails b(0) = 1 (at lambda = 0 it is (r + z2) sinh(sig r)/r, "
     "r = sqrt(z1 z2)); the derived b has '- (l1 z1 + th1 + sig z2)' in the second term: two signs differ, which "
     "the OCR cannot settle, so b is taken as derived. Eq. 69 is 0/0 where theta_1 = theta_2 (sigma = 0 and "
-    "lambda1 zeta1 = lambda2 zeta2: E3 when lambda1 = lambda2 and s = 1, the paper's own setting, and E2+- at "
-    "gamma = 1/(C-1)); it is read as its limit exp(S) (1,1) = e^theta (I + S - theta I)(1,1). psi (Eqs. 14, 72) is "
+    "lambda1 zeta1 = lambda2 zeta2: E3 whenever s lambda1 = lambda2, e.g. the paper's own lambda1 = lambda2, s = 1, "
+    "or no weight decay, and then also E2+- at gamma = 1/(C-1)); it is read as its limit exp(S) (1,1) = "
+    "e^theta (I + S - theta I)(1,1). psi (Eqs. 14, 72) is "
     "OCR'd as int_0^t Co(tau) exp(lambda2 int_0^tau eta2) dtau, and 'Co(t)' is how this OCR renders zeta2(t) "
     "(Eq. 62 reads 'Co(t)(gan(t) - A2bn(1))' for zeta2(t)(sigma a_n - lambda2 b_n)), so the printed psi has zeta2 "
     "where eta2 belongs. Whether Eq. 14 / Eq. 72 carry the drift factor (1+gamma-gamma C)/C cannot be read "
@@ -236,9 +238,11 @@ def _vanishes(expr, roots):
     nonzero where the formula is defined). A nonzero remainder is reported as False, never as a
     proof.
     """
-    numerator = sp.expand(sp.numer(sp.together(_exponentials_as_symbols(expr))))
+    _, fraction = sfield(_exponentials_as_symbols(expr))      # a rational function in its generators
+    numerator = fraction.numer.as_expr()
     for rho, square in roots.items():
-        numerator = sp.rem(numerator, rho ** 2 - square, rho)
+        if numerator.has(rho):
+            numerator = sp.rem(numerator, rho ** 2 - square, rho)
     return sp.expand(sp.numer(sp.together(numerator))) == 0
 
 
@@ -296,7 +300,7 @@ def derive_S():
     for component in derive_spectrum():
         Q = component.projector
         residual = Q @ time_scaling(x, y) @ step - Q @ time_scaling(x_next, y_next)
-        equations = [sp.simplify(c) for c in residual.coefficients().values()]
+        equations = [sp.expand(c) for c in residual.coefficients().values()]
         (solution,) = sp.solve(equations, [x_next, y_next], dict=True)
         rows = [solution.get(x_next), solution.get(y_next)]
         determined = rows[1] is not None
@@ -356,8 +360,7 @@ def multipliers_per_subspace():
     """
     table = {}
     for component in derive_spectrum():
-        table[component.label] = tuple(sp.simplify(x) for x in eigenvalues_eq66(
-            component.eigenvalue, lambda1, lambda2, zeta1_symbol, zeta2_symbol))
+        table[component.label] = eigenvalues_eq66(component.eigenvalue, lambda1, lambda2, zeta1_symbol, zeta2_symbol)
     diagonal = S_matrix(0, lambda1, lambda2, zeta1_symbol, zeta2_symbol).exp() * sp.Matrix([1, 1])
     # Eq. 69 at sigma = 0 with the root of (l1 z1 - l2 z2)^2 taken as l1 z1 - l2 z2 (> 0) or its negative
     a, b = multipliers_eq69(0, lambda1, lambda2, zeta1_symbol, zeta2_symbol)
@@ -564,8 +567,9 @@ def discrete_propagator(ratio=s):
     for component in derive_spectrum():
         sig = component.eigenvalue
         G = sp.Matrix([[-ratio * lambda1, ratio * sig], [sig, -lambda2]])
-        rho = sp.Symbol(f"rho_{{{component.label}}}", positive=True)
-        roots[rho] = sp.expand((ratio * lambda1 - lambda2) ** 2 + 4 * ratio * sig ** 2)
+        square = sp.expand((ratio * lambda1 - lambda2) ** 2 + 4 * ratio * sig ** 2)   # shared by E1+- and E2+-
+        rho = next((r for r, x in roots.items() if x == square), sp.Symbol(f"rho_{len(roots)}", positive=True))
+        roots[rho] = square
         upper, lower = (-(ratio * lambda1 + lambda2) + rho) / 2, (-(ratio * lambda1 + lambda2) - rho) / 2
         plus, minus = sp.symbols(f"P^+_{{{component.label}}} P^-_{{{component.label}}}")
         products[component.label] = (upper, lower, plus, minus)
@@ -668,7 +672,7 @@ def multipliers(sigma, decay1, decay2, zeta1, zeta2):
     d = np.sqrt(half * half + top_right * bottom_left)
     upper, lower = np.exp(mean + d), np.exp(mean - d)
     even = (upper + lower) / 2
-    with np.errstate(invalid="ignore", divide="ignore"):
+    with np.errstate(invalid="ignore", divide="ignore", over="ignore"):   # each branch is used only where it is exact
         large = (upper - lower) / (2 * d)
         small = lower * np.expm1(2 * d) / (2 * d)
     odd = np.where(d > 1.0, large, np.where(d > 0, small, np.exp(mean)))   # e^m sinh(d)/d
@@ -756,8 +760,10 @@ class WeightDecayDynamics:
                 out[:, k, :] = factors[:, None]
                 continue
             upper, lower = m + d, m - d
-            to_upper = (generator_k - lower * np.eye(2)) / (2 * d) @ np.ones(2)
-            to_lower = (upper * np.eye(2) - generator_k) / (2 * d) @ np.ones(2)
+            # the spectral projections (G - lower I)/(2d) and (upper I - G)/(2d), written as 1/2 +- (G - m I)/(2d):
+            # forming m - d first would lose d when 0 < d << |m|
+            tilt = (generator_k - m * np.eye(2)) @ np.ones(2) / (2 * d)
+            to_upper, to_lower = 0.5 + tilt, 0.5 - tilt
             grow_upper = np.concatenate([[1.0], np.cumprod(1 + eta2 * upper)])
             grow_lower = np.concatenate([[1.0], np.cumprod(1 + eta2 * lower)])
             out[:, k, :] = grow_upper[:, None] * to_upper + grow_lower[:, None] * to_lower
@@ -1123,13 +1129,13 @@ def check(context):
                       "odefun vs piecewise expm": float(cross), "ratio() refuses": refused}
 
     # e. gradient-descent iterates against the exact discrete closed form ----------------------
-    def descent_evidence(problem, H0, W0, b0, rates, decay, steps, record, label):
+    def descent_evidence(problem, H0, W0, b0, rates, decay, steps, record, label, methods=METHODS):
         dynamics = WeightDecayDynamics(problem, H0, W0, b0, rates, decay)
         coefficients = dynamics.discrete_coefficients(steps)
-        with log.check("iterates", f"torch GD with weight decay (float64, methods {', '.join(METHODS)}) vs the "
+        with log.check("iterates", f"torch GD with weight decay (float64, methods {', '.join(methods)}) vs the "
                                    f"discrete closed form and vs each other, {label}") as e:
             runs = {method: gradient_descent(problem, H0, W0, b0, rates, steps, record_steps=record, method=method,
-                                             device=context.device, weight_decay=decay) for method in METHODS}
+                                             device=context.device, weight_decay=decay) for method in methods}
             errors, tolerances, between = [], [], []
             for i, k in enumerate(record):
                 expected = _stack(*dynamics.parts.combine(coefficients[k]))
@@ -1161,10 +1167,12 @@ def check(context):
     if context.paper_scale:
         large, _ = _problem(512, 100, 10, "1/99")
         H0, W0, b0 = _initial(large, rng)
-        for decay in ((1e-3, 1e-3), (threshold(large),) * 2, (5e-3, 1e-4)):
+        # the dense baseline (O(p C^2 N) a step) once; the cheap update for the other weight decays
+        for decay, methods in (((1e-3, 1e-3), METHODS), ((threshold(large),) * 2, ("class-mean",)),
+                               ((5e-3, 1e-4), ("class-mean",))):
             descent_evidence(large, H0, W0, b0, RatePair.proportional(Constant(0.1)), decay, 2000, [1000, 2000],
                              f"paper scale p=512, C=100, N=10, gamma=1/99, eta=0.1, lambda=({decay[0]:.4g}, "
-                             f"{decay[1]:.4g}), 2000 steps")
+                             f"{decay[1]:.4g}), 2000 steps", methods)
 
     # f. small-step limit: GD approaches the flow at first order ------------------------------
     problem, _ = _problem(3, 4, 3, "1/10")
@@ -1202,7 +1210,7 @@ def finding_from(log):
         failed = next(e for e in log.items if e.kind == "mpmath" and not e.passed)
         return Finding(CLAIM, Verdict.REFUTED, log.items, counterexample=f"{failed.description}: {failed.measured}")
     if not all(e.passed for e in formulas + [e for e in log.items if e.kind == "counterexample"]):
-        return Finding(CLAIM, Verdict.NOT_YET_CHECKED, log.items)
+        return Finding(CLAIM, Verdict.INCONCLUSIVE, log.items)
     if printed and all(e.passed for e in printed):
         found = "; ".join(f"{e.description}: {e.measured}" for e in printed)
         return Finding(CLAIM, Verdict.CORRECTED, log.items, correction=CORRECTION, counterexample=found)

@@ -982,4 +982,4 @@ def finding_from(log):
         return Finding(CLAIM, Verdict.PROVED, log.items)
     if found:
         return Finding(CLAIM, Verdict.REFUTED, log.items, counterexample=f"{found} (correction unchecked: {failed})")
-    return Finding(CLAIM, Verdict.NOT_YET_CHECKED, log.items)
+    return Finding(CLAIM, Verdict.INCONCLUSIVE, log.items)
