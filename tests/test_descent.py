@@ -162,7 +162,8 @@ def _naive_descent(problem, H, W, b, rates, steps, weight_decay, train_prototype
 
 
 @pytest.mark.parametrize("method", ["dense", "structured", "class-mean"])
-@pytest.mark.parametrize("weight_decay, train_prototypes", [((0.3, 0.7), True), ((0.5, 0.0), False), ((0.0, 0.2), True)])
+@pytest.mark.parametrize("weight_decay, train_prototypes",
+                         [((0.3, 0.7), True), ((0.5, 0.0), False), ((0.0, 0.2), True)])
 def test_weight_decay_and_anchored_prototypes_match_the_written_out_update(method, weight_decay, train_prototypes):
     problem = LayerPeeledProblem(3, 4, 2, 0.1)
     rng = np.random.default_rng(5)

@@ -8,8 +8,17 @@ import torch
 
 from ulproofs.data import ImageDataset, write_cifar_batches, write_svhn_mat
 from ulproofs.errors import AssumptionError
-from ulproofs.experiments import (ARTEFACTS, PAPER, build_table, cell_value, curve_data, main, plot_curves,
-                                  reproduce, run_directory)
+from ulproofs.experiments import (
+    ARTEFACTS,
+    PAPER,
+    build_table,
+    cell_value,
+    curve_data,
+    main,
+    plot_curves,
+    reproduce,
+    run_directory,
+)
 from ulproofs.train import PRESETS
 
 
@@ -76,6 +85,8 @@ def test_fig19_curves_and_plot(tmp_path):
     results = {"fig19-cifar10-resnet18-ul-plain": [fake_record(0.3, diverged_at=3, epochs=2)]}
     table = build_table(artefact, results)
     assert table["json"][0]["measured"]["values"] == [3] and table["json"][0]["paper"] == 22
+    stable = build_table(artefact, {"fig19-cifar10-resnet18-ul-plain": [fake_record(0.3)]})
+    assert stable["json"][0]["text"] == "no NaN in 1 run(s)"
     curves = curve_data(artefact, results)
     curve = curves["CIFAR-10"]["plain UL"]
     assert curve["epoch"] == [1, 2] and curve["train_feature_norm"] == [10.0, 100.0]

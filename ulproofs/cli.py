@@ -8,7 +8,8 @@ Sub-commands:
 * ``latex``: a standalone LaTeX document of the verdicts and derived formulas, and a macro file;
 * ``notebooks``: build the derivation notebooks from their sources (``--check`` compares instead);
 * ``figures``: redraw the paper's numerical figures (Figs. 1, 4-9) with the theory over the iterates;
-* ``train``: train a network (default: the digits preset, which runs on any machine).
+* ``train``: train a network (default: the digits preset, which runs on any machine);
+* ``reproduce``: the paper's deep-network tables and figures given the data, and the CPU digits study.
 """
 from __future__ import annotations
 
@@ -110,6 +111,11 @@ def main(argv=None):
         from .train import main as train_main
 
         return train_main(argv[1:])
+    if argv[:1] == ["reproduce"]:
+        from .experiments import main as experiments_main
+
+        rest = argv[1:]
+        return experiments_main(rest if rest[:1] == ["digits"] else ["reproduce", *rest])
     parser = argparse.ArgumentParser(prog="ulproofs", description=__doc__.splitlines()[0])
     sub = parser.add_subparsers(dest="command", required=True)
     check = sub.add_parser("check", help="run the checks and print the verdict table")
@@ -131,6 +137,8 @@ def main(argv=None):
     figures.add_argument("--scale", choices=("paper", "reduced"), default="paper")
     figures.add_argument("--quiet", action="store_true", help="no progress bars")
     sub.add_parser("train", help="train a network (see: python -m ulproofs train --help)", add_help=False)
+    sub.add_parser("reproduce", help="Fig. 2, Tables 2-6, Fig. 19 given the data; the digits study",
+                   add_help=False)
     args = parser.parse_args(argv)
     handler = {"check": command_check, "list": command_list, "show": command_show, "latex": command_latex,
                "notebooks": command_notebooks, "figures": command_figures}[args.command]
