@@ -46,6 +46,7 @@ from ..decomposition import Decomposition
 from ..operator import derive_spectrum, operator_B, time_scaling
 from ..structured import Z_SPACE, C, StructuredMatrix
 from ..verdicts import Claim
+from .cases import exact_problem, non_proportional_rates, ode_rate_cases, random_initial
 
 CLAIM = Claim(
     id="theorem-2",
@@ -342,35 +343,6 @@ ODE_SIZE = dict(p=1, C=3, N=2, gamma="1/5")
 ODE_HORIZON = 8.0
 
 
-def _ode_rate_cases():
-    from ..rates import CosineAnnealing, RatePair, Step
-
-    return {
-        "cosine annealing, s = 0.5": RatePair.proportional(CosineAnnealing(1.0, 6.0, 0.1), 0.5),
-        "step, s = 2": RatePair.proportional(Step(1.0, (3.0, 5.0), 0.5), 2.0),
-    }
-
-
-def _non_proportional_rates():
-    from ..rates import RatePair, Step
-
-    return RatePair(Step(1.0, (2.0,), 0.5), Step(1.0, (5.0,), 0.5))
-
-
-def _problem(p, C, N, gamma):
-    from fractions import Fraction
-
-    from ..setting import LayerPeeledProblem
-
-    exact = Fraction(gamma)
-    return LayerPeeledProblem(p=p, C=C, N=N, gamma=float(exact)), exact
-
-
-def _initial(problem, rng):
-    return (rng.standard_normal((problem.p, problem.examples)), rng.standard_normal((problem.p, problem.C)),
-            rng.standard_normal(problem.C))
-
-
 def _stack(H, W):
     return np.hstack([np.asarray(H, dtype=float), np.asarray(W, dtype=float)])
 
@@ -465,8 +437,8 @@ def check(context):
     # b. closed form against expm (constant rates) -----------------------------------------------
     for case in EXPM_CASES:
         p_, C_, N_, gamma_text, s_, eta, time = case
-        problem, exact_gamma = _problem(p_, C_, N_, gamma_text)
-        H0, W0, b0 = _initial(problem, rng)
+        problem, exact_gamma = exact_problem(p_, C_, N_, gamma_text)
+        H0, W0, b0 = random_initial(problem, rng)
         rates = RatePair.proportional(Constant(eta), s_)
         dynamics = UnconstrainedDynamics(problem, H0, W0, b0, rates)
         zeta1, zeta2 = (float(z) for z in rates.zetas(time))
@@ -493,9 +465,9 @@ def check(context):
                 e.measured = {"relative error": error, "margin x tolerance": MUTANT_MARGIN * tolerance}
 
     # c. time-varying proportional rates against mpmath odefun ---------------------------------
-    problem, exact_gamma = _problem(**ODE_SIZE)
-    H0, W0, b0 = _initial(problem, rng)
-    for name, rates in _ode_rate_cases().items():
+    problem, exact_gamma = exact_problem(**ODE_SIZE)
+    H0, W0, b0 = random_initial(problem, rng)
+    for name, rates in ode_rate_cases().items():
         with log.check("mpmath", f"Eq. 6 vs mpmath.odefun at {dps} digits, {name}, t={ODE_HORIZON:g}, "
                                  f"p=1, C=3, N=2, gamma=1/5") as e:
             ode = groundtruth.ode_solution(problem, H0, W0, rates, ODE_HORIZON, exact_gamma, dps)
@@ -510,7 +482,7 @@ def check(context):
                           f"{dps}-digit relative error": float(mp_error), f"{dps}-digit tolerance": float(mp_tol)}
 
     # d. negative control: non-proportional rates -----------------------------------------------
-    rates = _non_proportional_rates()
+    rates = non_proportional_rates()
     with log.check("counterexample", "non-proportional rates (eta1, eta2 steps at t=2 and t=5): the closed form "
                                      "with zeta1, zeta2 separately fails against odefun (cross-checked by "
                                      "piecewise expm)") as e:
@@ -555,14 +527,14 @@ def check(context):
             e.passed = all(x <= tol for x, tol in zip(errors, tolerances))
             e.measured = {"relative errors": errors, "tolerances": tolerances}
 
-    problem, _ = _problem(3, 4, 3, "1/10")
-    H0, W0, b0 = _initial(problem, rng)
+    problem, _ = exact_problem(3, 4, 3, "1/10")
+    H0, W0, b0 = random_initial(problem, rng)
     cosine = RatePair.proportional(CosineAnnealing(0.5, 150.0, 0.01), 0.5)
     descent_evidence(problem, H0, W0, b0, cosine, 200, [0, 50, 100, 200],
                      "p=3, C=4, N=3, gamma=0.1, cosine eta2 (0.5 -> 0.01 over 150 steps), s=0.5, 200 steps")
     if context.paper_scale:
-        large, _ = _problem(512, 100, 10, "1/100")
-        descent_evidence(large, *_initial(large, rng), RatePair.proportional(Constant(0.1)), 2000, [1000, 2000],
+        large, _ = exact_problem(512, 100, 10, "1/100")
+        descent_evidence(large, *random_initial(large, rng), RatePair.proportional(Constant(0.1)), 2000, [1000, 2000],
                          "paper scale p=512, C=100, N=10, gamma=0.01, eta=0.1, 2000 steps")
 
     # f, g. small-step limit: GD approaches the flow at first order ------------------------------

@@ -86,6 +86,7 @@ from ..errors import AssumptionError
 from ..operator import derive_spectrum, gamma, matrix_M, operator_B, time_scaling
 from ..structured import Z_SPACE, C, N, StructuredMatrix
 from ..verdicts import Claim
+from .cases import exact_problem, non_proportional_rates, ode_rate_cases, random_initial
 from .theorem_2 import closed_form_condition, closed_form_operations, s, t
 
 READING = (
@@ -901,35 +902,6 @@ ODE_HORIZON = 8.0
 ODE_DECAY = (0.15, 0.05)
 
 
-def _ode_rate_cases():
-    from ..rates import CosineAnnealing, RatePair, Step
-
-    return {
-        "cosine annealing, s = 0.5": RatePair.proportional(CosineAnnealing(1.0, 6.0, 0.1), 0.5),
-        "step, s = 2": RatePair.proportional(Step(1.0, (3.0, 5.0), 0.5), 2.0),
-    }
-
-
-def _non_proportional_rates():
-    from ..rates import RatePair, Step
-
-    return RatePair(Step(1.0, (2.0,), 0.5), Step(1.0, (5.0,), 0.5))
-
-
-def _problem(p, C, N, gamma):
-    from fractions import Fraction
-
-    from ..setting import LayerPeeledProblem
-
-    exact = Fraction(gamma)
-    return LayerPeeledProblem(p=p, C=C, N=N, gamma=float(exact)), exact
-
-
-def _initial(problem, rng):
-    return (rng.standard_normal((problem.p, problem.examples)), rng.standard_normal((problem.p, problem.C)),
-            rng.standard_normal(problem.C))
-
-
 def resolve_decay(problem, weight_decay):
     """A case's (lambda1, lambda2) as floats, "*" standing for :func:`threshold`."""
     return tuple(threshold(problem) if x == "*" else float(x) for x in weight_decay)
@@ -1042,9 +1014,9 @@ def check(context):
     # b. closed form against expm (constant rates) -----------------------------------------------
     for case in EXPM_CASES:
         p_, C_, N_, gamma_text, s_, eta, horizon, decay_spec = case
-        problem, exact_gamma = _problem(p_, C_, N_, gamma_text)
+        problem, exact_gamma = exact_problem(p_, C_, N_, gamma_text)
         decay = resolve_decay(problem, decay_spec)
-        H0, W0, b0 = _initial(problem, rng)
+        H0, W0, b0 = random_initial(problem, rng)
         rates = RatePair.proportional(Constant(eta), s_)
         dynamics = WeightDecayDynamics(problem, H0, W0, b0, rates, decay)
         zeta1, zeta2_value = (float(z) for z in rates.zetas(horizon))
@@ -1088,9 +1060,9 @@ def check(context):
                               "margin x tolerance": MUTANT_MARGIN * tolerance}
 
     # c. time-varying proportional rates against mpmath odefun ---------------------------------
-    problem, exact_gamma = _problem(**ODE_SIZE)
-    H0, W0, b0 = _initial(problem, rng)
-    for name, rates in list(_ode_rate_cases().items())[:1]:      # the step case runs in the tests
+    problem, exact_gamma = exact_problem(**ODE_SIZE)
+    H0, W0, b0 = random_initial(problem, rng)
+    for name, rates in list(ode_rate_cases().items())[:1]:      # the step case runs in the tests
         with log.check("mpmath", f"Eq. 13 vs mpmath.odefun at {dps} digits, {name}, lambda={ODE_DECAY}, "
                                  f"t={ODE_HORIZON:g}, p=1, C=3, N=2, gamma=1/5; bias too") as e:
             ode = groundtruth.ode_solution(problem, H0, W0, rates, ODE_HORIZON, exact_gamma, dps, ODE_DECAY)
@@ -1108,7 +1080,7 @@ def check(context):
                           "bias relative error": b_error, "bias tolerance": b_tolerance}
 
     # d. negative control: non-proportional rates -----------------------------------------------
-    rates = _non_proportional_rates()
+    rates = non_proportional_rates()
     with log.check("counterexample", f"non-proportional rates (eta1, eta2 steps at t=2 and t=5), lambda={ODE_DECAY}: "
                                      "exp(S(sigma, l1, l2, zeta1, zeta2))(1,1) fails against odefun (cross-checked "
                                      "by piecewise expm)") as e:
@@ -1159,14 +1131,14 @@ def check(context):
             e.passed = all(x <= tol for x, tol in zip(errors, tolerances))
             e.measured = {"relative errors": errors, "tolerances": tolerances}
 
-    problem, _ = _problem(3, 4, 3, "1/10")
-    H0, W0, b0 = _initial(problem, rng)
+    problem, _ = exact_problem(3, 4, 3, "1/10")
+    H0, W0, b0 = random_initial(problem, rng)
     cosine = RatePair.proportional(CosineAnnealing(0.5, 150.0, 0.01), 0.5)
     descent_evidence(problem, H0, W0, b0, cosine, (0.2, 0.05), 200, [0, 50, 100, 200],
                      "p=3, C=4, N=3, gamma=0.1, lambda=(0.2, 0.05), cosine eta2 (0.5 -> 0.01 over 150 steps), s=0.5")
     if context.paper_scale:
-        large, _ = _problem(512, 100, 10, "1/99")
-        H0, W0, b0 = _initial(large, rng)
+        large, _ = exact_problem(512, 100, 10, "1/99")
+        H0, W0, b0 = random_initial(large, rng)
         # the dense baseline (O(p C^2 N) a step) once; the cheap update for the other weight decays
         for decay, methods in (((1e-3, 1e-3), METHODS), ((threshold(large),) * 2, ("class-mean",)),
                                ((5e-3, 1e-4), ("class-mean",))):
@@ -1175,8 +1147,8 @@ def check(context):
                              f"{decay[1]:.4g}), 2000 steps", methods)
 
     # f. small-step limit: GD approaches the flow at first order ------------------------------
-    problem, _ = _problem(3, 4, 3, "1/10")
-    H0, W0, b0 = _initial(problem, rng)
+    problem, _ = exact_problem(3, 4, 3, "1/10")
+    H0, W0, b0 = random_initial(problem, rng)
     decay = (0.2, 0.05)
     steps_sizes = (0.1, 0.05, 0.025)
     for name, make in (("constant", lambda h: RatePair.proportional(Constant(h), 2.0)),
