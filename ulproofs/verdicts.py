@@ -82,3 +82,28 @@ class EvidenceLog:
 
     def check(self, kind, description):
         return EvidenceLog._Timer(self, kind, description)
+
+
+def finding_from_evidence(claim, log, *, core_kinds=None, counterexample_kinds=("counterexample",), correction="",
+                          otherwise=Verdict.PROVED, describe=None):
+    """The verdict the evidence in ``log`` supports.
+
+    * INCONCLUSIVE when a core check failed (``core_kinds``; None: every kind that is not a
+      counterexample search): the checker's own evidence did not behave, so it settles nothing and
+      ``ulproofs check`` exits non-zero;
+    * CORRECTED (with ``correction``) when every core check held and a counterexample to the
+      statement as printed was found;
+    * ``otherwise`` (PROVED, or CONFIRMED for a claim checked on iterates) when none was found.
+    """
+    describe = describe or (lambda e: e.description)
+    core = [e for e in log.items
+            if (e.kind not in counterexample_kinds if core_kinds is None else e.kind in core_kinds)]
+    failed = [e for e in core if not e.passed]
+    if failed:
+        return Finding(claim, Verdict.INCONCLUSIVE, log.items,
+                       counterexample="checks that failed: " + "; ".join(e.description for e in failed))
+    found = [e for e in log.items if e.kind in counterexample_kinds and e.passed]
+    if found:
+        return Finding(claim, Verdict.CORRECTED, log.items, correction=correction,
+                       counterexample="; ".join(describe(e) for e in found))
+    return Finding(claim, otherwise, log.items)

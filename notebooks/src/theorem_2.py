@@ -37,7 +37,7 @@ from ulproofs.precision import relative_error
 from ulproofs.rates import Constant, CosineAnnealing, RatePair
 from ulproofs.setting import LayerPeeledProblem
 from ulproofs.structured import C, N
-from ulproofs.verdicts import EvidenceLog, Finding, Verdict
+from ulproofs.verdicts import EvidenceLog, Verdict, finding_from_evidence
 
 # %% [markdown]
 # ## Setting
@@ -231,8 +231,7 @@ for g, report in reports.items():
 # check is cheap and runs here.
 
 # %%
-finding_2 = Finding(theorem_2.CLAIM, Verdict.PROVED if all(e.passed for e in log.items) else Verdict.REFUTED,
-                    log.items)
+finding_2 = finding_from_evidence(theorem_2.CLAIM, log)
 show_finding(finding_2)
 finding_3 = corollary_3.check(CheckContext())
 show_finding(finding_3)

@@ -62,7 +62,7 @@ from ..etf import simplex_etf
 from ..operator import gamma
 from ..precision import MUTANT_MARGIN, float_tolerance, mp_tolerance
 from ..structured import PROTOTYPES, SCALAR, C, StructuredMatrix
-from ..verdicts import Claim, EvidenceLog, Finding, Verdict
+from ..verdicts import Claim, EvidenceLog, Finding, finding_from_evidence
 from .lemma_1 import E1, E2, class_transform, collapsed, exact_loss, exact_simplex_etf
 
 CLAIM = Claim(
@@ -478,14 +478,6 @@ def _check(context):
 
 
 def finding_from(log):
-    """REFUTED if a derivation or a numeric check fails; CORRECTED when they hold and a printed piece has a
-    counterexample (the multi-binary bound for gamma > 1, the threshold without its minus); PROVED otherwise."""
-    formulas = [e for e in log.items if e.kind != "counterexample"]
-    counterexamples = [e for e in log.items if e.kind == "counterexample"]
-    if not all(e.passed for e in formulas):
-        failed = "; ".join(e.description for e in formulas if not e.passed)
-        return Finding(CLAIM, Verdict.REFUTED, log.items, counterexample=f"failed: {failed}")
-    if any(e.passed for e in counterexamples):
-        found = "; ".join(e.description for e in counterexamples if e.passed)
-        return Finding(CLAIM, Verdict.CORRECTED, log.items, correction=CORRECTION, counterexample=found)
-    return Finding(CLAIM, Verdict.PROVED, log.items)
+    """CORRECTED when every derivation and numeric check holds and a printed piece has a counterexample (the
+    multi-binary bound for gamma > 1, the threshold without its minus); PROVED if none has."""
+    return finding_from_evidence(CLAIM, log, correction=CORRECTION)

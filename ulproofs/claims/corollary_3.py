@@ -80,7 +80,7 @@ from ..precision import MUTANT_MARGIN, float_tolerance
 from ..rates import Constant, RatePair
 from ..setting import LayerPeeledProblem
 from ..structured import FEATURES, MEAN, PERP, PROTOTYPES, SCALAR, Z_SPACE, C, N, StructuredMatrix
-from ..verdicts import Claim, EvidenceLog, Finding, Verdict
+from ..verdicts import Claim, EvidenceLog, Finding, finding_from_evidence
 from .theorem_2 import alpha_beta, s
 
 CLAIM = Claim(
@@ -973,17 +973,10 @@ CORRECTION = (
 
 
 def finding_from(log):
-    """Verdict from the evidence: REFUTED if a derivation or a measured rate fails; CORRECTED if the
-    formulas hold but a counterexample to an unstated assumption was found; PROVED otherwise."""
-    formulas = [e for e in log.items if e.kind in ("symbolic", "iterates", "mutant")]
-    counterexamples = [e for e in log.items if e.kind == "counterexample"]
-    if not all(e.passed for e in formulas):
-        failed = "; ".join(e.description for e in formulas if not e.passed)
-        return Finding(CLAIM, Verdict.REFUTED, log.items, counterexample=f"failed: {failed}")
-    if any(e.passed for e in counterexamples):
-        found = "; ".join(f"{e.description} [{_headline(e.measured)}]" for e in counterexamples if e.passed)
-        return Finding(CLAIM, Verdict.CORRECTED, log.items, correction=CORRECTION, counterexample=found)
-    return Finding(CLAIM, Verdict.PROVED, log.items)
+    """CORRECTED when the formulas and measured rates hold and a counterexample to an unstated assumption was
+    found; PROVED if none was."""
+    return finding_from_evidence(CLAIM, log, core_kinds=("symbolic", "iterates", "mutant"), correction=CORRECTION,
+                                 describe=lambda e: f"{e.description} [{_headline(e.measured)}]")
 
 
 def _headline(measured):

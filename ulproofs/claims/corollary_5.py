@@ -100,7 +100,7 @@ from ..precision import MUTANT_MARGIN, float_tolerance
 from ..rates import Constant, RatePair
 from ..setting import LayerPeeledProblem
 from ..structured import FEATURES, MEAN, PERP, PROTOTYPES, C, N, StructuredMatrix
-from ..verdicts import Claim, EvidenceLog, Finding, Verdict
+from ..verdicts import Claim, EvidenceLog, Finding, finding_from_evidence
 from . import corollary_3
 from .theorem_2 import s
 from .theorem_4 import S_matrix, WeightDecayDynamics, lambda1, lambda2
@@ -1441,15 +1441,7 @@ CORRECTION = (
 
 
 def finding_from(log, notes=()):
-    """REFUTED if a derivation, a measured rate or a mutant fails; CORRECTED if a counterexample to an
-    unstated assumption was found (with the paper-scale figure ``notes`` appended); PROVED otherwise."""
-    formulas = [e for e in log.items if e.kind in ("symbolic", "iterates", "mutant", "etf")]
-    counterexamples = [e for e in log.items if e.kind == "counterexample"]
-    if not all(e.passed for e in formulas):
-        failed = "; ".join(e.description for e in formulas if not e.passed)
-        return Finding(CLAIM, Verdict.REFUTED, log.items, counterexample=f"failed: {failed}")
-    if any(e.passed for e in counterexamples):
-        found = "; ".join(e.description for e in counterexamples if e.passed)
-        correction = " ".join([CORRECTION, *notes])
-        return Finding(CLAIM, Verdict.CORRECTED, log.items, correction=correction, counterexample=found)
-    return Finding(CLAIM, Verdict.PROVED, log.items)
+    """CORRECTED when the formulas, measured rates and mutants hold and a counterexample to an unstated
+    assumption was found (with the paper-scale figure ``notes`` appended); PROVED if none was."""
+    return finding_from_evidence(CLAIM, log, core_kinds=("symbolic", "iterates", "mutant", "etf"),
+                                 correction=" ".join([CORRECTION, *notes]))

@@ -79,7 +79,7 @@ from ..operator import gamma, label_matrix, matrix_M
 from ..precision import MUTANT_MARGIN, float_tolerance, mp_tolerance
 from ..setting import LayerPeeledProblem
 from ..structured import PROTOTYPES, C, N, StructuredMatrix
-from ..verdicts import Claim, EvidenceLog, Finding, Verdict
+from ..verdicts import Claim, EvidenceLog, Finding, finding_from_evidence
 
 CLAIM = Claim(
     id="lemma-1",
@@ -790,15 +790,6 @@ def _compact(row):
 
 
 def finding_from(log):
-    """REFUTED if a derivation, the exact grid, the search or a mutant fails; CORRECTED when they hold and a
-    counterexample to the printed uniqueness was found; PROVED otherwise."""
-    formulas = [e for e in log.items if e.kind != "counterexample"]
-    counterexamples = [e for e in log.items if e.kind == "counterexample"]
-    if not all(e.passed for e in formulas):
-        failed = "; ".join(e.description for e in formulas if not e.passed)
-        return Finding(CLAIM, Verdict.REFUTED, log.items, counterexample=f"failed: {failed}")
-    if any(e.passed for e in counterexamples):
-        found = "; ".join(e.description for e in counterexamples if e.passed)
-        return Finding(CLAIM, Verdict.CORRECTED, log.items, correction=CORRECTION, counterexample=found)
-    return Finding(CLAIM, Verdict.PROVED, log.items)
-
+    """CORRECTED when the derivations, the exact grid, the search and the mutants hold and a counterexample to
+    the printed uniqueness was found; PROVED if none was."""
+    return finding_from_evidence(CLAIM, log, correction=CORRECTION)

@@ -91,7 +91,7 @@ from ..spherical import (
     mp_lemma10_quantities,
     planar_descent,
 )
-from ..verdicts import Claim, EvidenceLog, Finding, Verdict
+from ..verdicts import Claim, EvidenceLog, Finding, finding_from_evidence
 
 CLAIM = Claim(
     id="lemma-10",
@@ -585,16 +585,8 @@ CORRECTION = (
 
 
 def finding_from(log):
-    """REFUTED if a derivation or a numeric check fails; CORRECTED when the literal reading's counterexample
-    holds (the statement needs the cosine reading); PROVED otherwise. 'condition' evidence explores what
-    happens without a hypothesis and does not bear on the verdict."""
-    core = [e for e in log.items if e.kind in ("symbolic", "mpmath", "mutant", "iterates")]
-    if not all(e.passed for e in core):
-        failed = "; ".join(e.description for e in core if not e.passed)
-        return Finding(CLAIM, Verdict.REFUTED, log.items, counterexample=f"failed: {failed}")
-    found = [e for e in log.items if e.kind == "counterexample" and e.passed]
-    if found:
-        return Finding(CLAIM, Verdict.CORRECTED, log.items, correction=CORRECTION,
-                       counterexample="; ".join(e.description for e in found))
-    return Finding(CLAIM, Verdict.PROVED, log.items)
-
+    """CORRECTED when the derivations and numeric checks hold and the literal reading's counterexample holds
+    (the statement needs the cosine reading); PROVED otherwise. 'condition' evidence explores what happens
+    without a hypothesis and does not bear on the verdict."""
+    return finding_from_evidence(CLAIM, log, core_kinds=("symbolic", "mpmath", "mutant", "iterates"),
+                                 correction=CORRECTION)

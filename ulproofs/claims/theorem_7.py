@@ -68,7 +68,7 @@ from ..spherical import (
     mp_lemma10_quantities,
     random_features,
 )
-from ..verdicts import Claim, EvidenceLog, Finding, Verdict
+from ..verdicts import Claim, EvidenceLog, Finding, Verdict, finding_from_evidence
 from . import lemma_10
 
 CLAIM = Claim(
@@ -539,14 +539,8 @@ CORRECTION = (
 
 
 def finding_from(log):
-    """REFUTED if a derivation or a numeric check fails; CORRECTED when a counterexample to the statement as
-    printed holds; CONFIRMED otherwise (Eq. 20-21 are limits checked on iterates plus Lemma 10's proof)."""
-    core = [e for e in log.items if e.kind in ("exact", "symbolic", "iterates", "mutant")]
-    if not all(e.passed for e in core):
-        failed = "; ".join(e.description for e in core if not e.passed)
-        return Finding(CLAIM, Verdict.REFUTED, log.items, counterexample=f"failed: {failed}")
-    found = [e for e in log.items if e.kind in ("counterexample", "proof") and e.passed]
-    if found:
-        return Finding(CLAIM, Verdict.CORRECTED, log.items, correction=CORRECTION,
-                       counterexample="; ".join(e.description for e in found))
-    return Finding(CLAIM, Verdict.CONFIRMED, log.items)
+    """CORRECTED when the derivations and numeric checks hold and a counterexample to the statement as printed
+    holds; CONFIRMED otherwise (Eqs. 20-21 are limits checked on iterates plus Lemma 10's proof)."""
+    return finding_from_evidence(CLAIM, log, core_kinds=("exact", "symbolic", "iterates", "mutant"),
+                                 counterexample_kinds=("counterexample", "proof"), correction=CORRECTION,
+                                 otherwise=Verdict.CONFIRMED)
