@@ -383,9 +383,9 @@ def test_descent_iterates_match_the_discrete_closed_form():
     runs = [gradient_descent(problem, H0, W0, b0, rates, 200, record_steps=record, method=m,
                              weight_decay=DESCENT_DECAY) for m in METHODS]
     for i, k in enumerate(record):
-        expected = th._stack(*dynamics.parts.combine(coefficients[k]))
+        expected = th.stacked(*dynamics.parts.combine(coefficients[k]))
         tolerance = th.descent_tolerance(dynamics, coefficients[k], k)
-        states = [th._stack(run.H[i], run.W[i]) for run in runs]
+        states = [th.stacked(run.H[i], run.W[i]) for run in runs]
         for state in states:
             assert relative_error(state, expected) <= tolerance
             assert relative_error(state, states[0]) <= tolerance
@@ -398,7 +398,7 @@ def test_mutated_discrete_closed_form_fails_against_descent():
     run = gradient_descent(problem, H0, W0, b0, rates, 200, weight_decay=DESCENT_DECAY)
     mutant = th.WeightDecayDynamics(problem, H0, W0, b0, rates, DESCENT_DECAY[::-1])
     coefficients = mutant.discrete_coefficients(200)[200]
-    error = relative_error(th._stack(run.H[-1], run.W[-1]), th._stack(*mutant.parts.combine(coefficients)))
+    error = relative_error(th.stacked(run.H[-1], run.W[-1]), th.stacked(*mutant.parts.combine(coefficients)))
     assert error >= MUTANT_MARGIN * th.descent_tolerance(mutant, coefficients, 200)
 
 
@@ -412,7 +412,7 @@ def test_small_step_limit_is_first_order(name):
         steps = int(round(8 / h))
         dynamics = th.WeightDecayDynamics(problem, H0, W0, b0, rates, DESCENT_DECAY)
         run = gradient_descent(problem, H0, W0, b0, rates, steps, weight_decay=DESCENT_DECAY)
-        gaps.append(relative_error(th._stack(run.H[-1], run.W[-1]), th._stack(*dynamics.state(steps))))
+        gaps.append(relative_error(th.stacked(run.H[-1], run.W[-1]), th.stacked(*dynamics.state(steps))))
         bias_gaps.append(relative_error(run.b[-1], dynamics.bias(steps)))
     assert all(1.8 <= a / b <= 2.2 for a, b in zip(gaps, gaps[1:]))
     assert all(1.8 <= a / b <= 2.2 for a, b in zip(bias_gaps, bias_gaps[1:]))
@@ -431,9 +431,9 @@ def test_paper_scale_descent_matches_discrete_closed_form(decay):
     runs = [gradient_descent(problem, H0, W0, b0, rates, 2000, record_steps=[1000, 2000], method=m,
                              weight_decay=decay) for m in methods]
     for i, k in enumerate([1000, 2000]):
-        expected = th._stack(*dynamics.parts.combine(coefficients[k]))
+        expected = th.stacked(*dynamics.parts.combine(coefficients[k]))
         tolerance = th.descent_tolerance(dynamics, coefficients[k], k)
-        states = [th._stack(run.H[i], run.W[i]) for run in runs]
+        states = [th.stacked(run.H[i], run.W[i]) for run in runs]
         assert all(relative_error(state, expected) <= tolerance for state in states)
         assert all(relative_error(run.b[i], dynamics.discrete_bias(k)) <= float_tolerance("float64", 3 * k + 2, 10)
                    for run in runs)

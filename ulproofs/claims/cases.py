@@ -3,6 +3,8 @@ from __future__ import annotations
 
 from fractions import Fraction
 
+import numpy as np
+
 from ..rates import CosineAnnealing, RatePair, Step
 from ..setting import LayerPeeledProblem
 
@@ -30,3 +32,8 @@ def random_initial(problem, rng):
     """(H0, W0, b0) with standard normal entries."""
     return (rng.standard_normal((problem.p, problem.examples)), rng.standard_normal((problem.p, problem.C)),
             rng.standard_normal(problem.C))
+
+
+def stacked(H, W):
+    """Z = (H, W) as one float64 array."""
+    return np.hstack([np.asarray(H, dtype=float), np.asarray(W, dtype=float)])

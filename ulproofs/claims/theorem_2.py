@@ -46,7 +46,7 @@ from ..decomposition import Decomposition
 from ..operator import derive_spectrum, operator_B, time_scaling
 from ..structured import Z_SPACE, C, StructuredMatrix
 from ..verdicts import Claim
-from .cases import exact_problem, non_proportional_rates, ode_rate_cases, random_initial
+from .cases import exact_problem, non_proportional_rates, ode_rate_cases, random_initial, stacked
 
 CLAIM = Claim(
     id="theorem-2",
@@ -343,17 +343,16 @@ ODE_SIZE = dict(p=1, C=3, N=2, gamma="1/5")
 ODE_HORIZON = 8.0
 
 
-def _stack(H, W):
-    return np.hstack([np.asarray(H, dtype=float), np.asarray(W, dtype=float)])
+def closed_form_error(dynamics, t, reference, extra_operations=0, argument=None):
+    """(relative error, tolerance) of the float64 closed form at time t against a reference.
 
-
-def closed_form_error(dynamics, t, reference, extra_operations=0):
-    """(relative error, tolerance) of the float64 closed form at time t against a reference."""
+    ``argument(dynamics, t)`` bounds the exponents the closed form evaluates (default: this
+    theorem's :func:`closed_form_argument`; Theorem 4 passes its own)."""
     from ..precision import float_tolerance, relative_error
 
     coefficients = dynamics.coefficients(np.asarray(t, dtype=float))
-    error = relative_error(_stack(*dynamics.parts.combine(coefficients)), reference)
-    condition = closed_form_condition(dynamics, coefficients, closed_form_argument(dynamics, t))
+    error = relative_error(stacked(*dynamics.parts.combine(coefficients)), reference)
+    condition = closed_form_condition(dynamics, coefficients, (argument or closed_form_argument)(dynamics, t))
     operations = closed_form_operations(dynamics.problem) + extra_operations
     return error, float_tolerance("float64", operations, condition)
 
@@ -511,9 +510,9 @@ def check(context):
                                              device=context.device) for method in METHODS}
             errors, tolerances, between = [], [], []
             for i, k in enumerate(record):
-                expected = _stack(*dynamics.parts.combine(coefficients[k]))
+                expected = stacked(*dynamics.parts.combine(coefficients[k]))
                 tolerance = descent_tolerance(dynamics, coefficients[k], k)
-                states = [_stack(run.H[i], run.W[i]) for run in runs.values()]
+                states = [stacked(run.H[i], run.W[i]) for run in runs.values()]
                 errors.append(max(relative_error(state, expected) for state in states))
                 between.append(max(relative_error(state, states[0]) for state in states))
                 tolerances.append(tolerance)
@@ -548,7 +547,7 @@ def check(context):
                 rates, steps = make(h), int(round(8 / h))
                 dynamics = UnconstrainedDynamics(problem, H0, W0, b0, rates)
                 run = gradient_descent(problem, H0, W0, b0, rates, steps, device=context.device)
-                gaps.append(relative_error(_stack(run.H[-1], run.W[-1]), _stack(*dynamics.state(steps))))
+                gaps.append(relative_error(stacked(run.H[-1], run.W[-1]), stacked(*dynamics.state(steps))))
                 bias_gaps.append(relative_error(run.b[-1], dynamics.bias(steps)))
             ratios = [a / b for a, b in zip(gaps, gaps[1:])]
             e.passed = all(1.8 <= r <= 2.2 for r in ratios)

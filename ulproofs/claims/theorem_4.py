@@ -86,7 +86,8 @@ from ..errors import AssumptionError
 from ..operator import derive_spectrum, gamma, matrix_M, operator_B, time_scaling
 from ..structured import Z_SPACE, C, N, StructuredMatrix
 from ..verdicts import Claim
-from .cases import exact_problem, non_proportional_rates, ode_rate_cases, random_initial
+from . import theorem_2
+from .cases import exact_problem, non_proportional_rates, ode_rate_cases, random_initial, stacked
 from .theorem_2 import closed_form_condition, closed_form_operations, s, t
 
 READING = (
@@ -844,19 +845,9 @@ def closed_form_argument(dynamics, t):
     return float(np.max((decay1 * zeta1 + decay2 * zeta2 + root) / 2))
 
 
-def _stack(H, W):
-    return np.hstack([np.asarray(H, dtype=float), np.asarray(W, dtype=float)])
-
-
 def closed_form_error(dynamics, t, reference, extra_operations=0):
     """(relative error, tolerance) of the float64 closed form at time t against a reference state."""
-    from ..precision import float_tolerance, relative_error
-
-    coefficients = dynamics.coefficients(np.asarray(t, dtype=float))
-    error = relative_error(_stack(*dynamics.parts.combine(coefficients)), reference)
-    condition = closed_form_condition(dynamics, coefficients, closed_form_argument(dynamics, t))
-    operations = closed_form_operations(dynamics.problem) + extra_operations
-    return error, float_tolerance("float64", operations, condition)
+    return theorem_2.closed_form_error(dynamics, t, reference, extra_operations, argument=closed_form_argument)
 
 
 def bias_error(dynamics, t, reference):
@@ -1110,9 +1101,9 @@ def check(context):
                                              device=context.device, weight_decay=decay) for method in methods}
             errors, tolerances, between = [], [], []
             for i, k in enumerate(record):
-                expected = _stack(*dynamics.parts.combine(coefficients[k]))
+                expected = stacked(*dynamics.parts.combine(coefficients[k]))
                 tolerance = descent_tolerance(dynamics, coefficients[k], k)
-                states = [_stack(run.H[i], run.W[i]) for run in runs.values()]
+                states = [stacked(run.H[i], run.W[i]) for run in runs.values()]
                 errors.append(max(relative_error(state, expected) for state in states))
                 between.append(max(relative_error(state, states[0]) for state in states))
                 tolerances.append(tolerance)
@@ -1160,7 +1151,7 @@ def check(context):
                 rates, steps = make(h), int(round(8 / h))
                 dynamics = WeightDecayDynamics(problem, H0, W0, b0, rates, decay)
                 run = gradient_descent(problem, H0, W0, b0, rates, steps, device=context.device, weight_decay=decay)
-                gaps.append(relative_error(_stack(run.H[-1], run.W[-1]), _stack(*dynamics.state(steps))))
+                gaps.append(relative_error(stacked(run.H[-1], run.W[-1]), stacked(*dynamics.state(steps))))
                 bias_gaps.append(relative_error(run.b[-1], dynamics.bias(steps)))
             ratios = [a / b for a, b in zip(gaps, gaps[1:])]
             bias_ratios = [a / b for a, b in zip(bias_gaps, bias_gaps[1:])]
