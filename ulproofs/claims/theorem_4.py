@@ -1099,17 +1099,8 @@ def check(context):
                                    f"discrete closed form and vs each other, {label}") as e:
             runs = {method: gradient_descent(problem, H0, W0, b0, rates, steps, record_steps=record, method=method,
                                              device=context.device, weight_decay=decay) for method in methods}
-            errors, tolerances, between = [], [], []
-            for i, k in enumerate(record):
-                expected = stacked(*dynamics.parts.combine(coefficients[k]))
-                tolerance = descent_tolerance(dynamics, coefficients[k], k)
-                states = [stacked(run.H[i], run.W[i]) for run in runs.values()]
-                errors.append(max(relative_error(state, expected) for state in states))
-                between.append(max(relative_error(state, states[0]) for state in states))
-                tolerances.append(tolerance)
-            e.passed = all(x <= tol and y <= tol for x, y, tol in zip(errors, between, tolerances))
-            e.measured = {"steps": list(record), "max relative error per step": errors,
-                          "max relative gap between methods": between, "tolerance per step": tolerances}
+            e.passed, e.measured = theorem_2.compare_runs_with_discrete_form(dynamics, coefficients, runs, record,
+                                                                             tolerance_rule=descent_tolerance)
         with log.check("iterates", f"GD bias vs the discrete bias (1 - eta l2) b + eta kappa, {label}") as e:
             errors, tolerances = [], []
             for i, k in enumerate(record):
