@@ -1,4 +1,4 @@
-"""Training throughput of the ResNets of ulproofs.models, and the epoch time it implies per paper preset.
+"""Training throughput of the ResNets of ulproofs.deep.models, and the epoch time it implies per paper preset.
 
 Usage::
 
@@ -11,11 +11,11 @@ cross-entropy, float32) on random data:
   224x224, batch 8; the digits preset network at 8x8, batch 64. One warm-up step, then the median of
   ``--iterations`` (2) timed steps.
 * CUDA (when present): the same networks at batch 256 with bfloat16 autocast and channels-last, as
-  ``ulproofs.train`` runs them, 5 warm-up and 20 timed steps.
+  ``ulproofs.deep.train`` runs them, 5 warm-up and 20 timed steps.
 
 The epoch-time estimate of a preset is (training images) / (measured images/s of its network and
 input size) on each device: 50,000 CIFAR images (fewer for the long-tailed and step presets, from
-``ulproofs.data.imbalanced_counts``), 126,689 ImageNet-100 training images (the first 100 ImageNet-1k
+``ulproofs.deep.data.imbalanced_counts``), 126,689 ImageNet-100 training images (the first 100 ImageNet-1k
 classes hold about 1,267 images each; assumed, the exact count depends on the copy), 1,347 digits. It
 leaves out the evaluation pass (forward only on 10,000 / 5,000 / 450 test images, roughly a tenth of
 an epoch) and data loading. Presets that differ only in the loss share a network and so an estimate.
@@ -39,10 +39,10 @@ import torch.nn.functional as F
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from ulproofs.data import imbalanced_counts  # noqa: E402
-from ulproofs.models import ARCHITECTURES  # noqa: E402
-from ulproofs.registry import git_commit  # noqa: E402
-from ulproofs.train import PRESETS, preset  # noqa: E402
+from ulproofs.deep.data import imbalanced_counts  # noqa: E402
+from ulproofs.deep.models import ARCHITECTURES  # noqa: E402
+from ulproofs.deep.train import PRESETS, preset  # noqa: E402
+from ulproofs.engine.registry import git_commit  # noqa: E402
 
 TRAIN_IMAGES = {"cifar10": (10, 5000), "cifar100": (100, 500), "imagenet100": (100, 1267)}
 DIGITS_TRAIN_IMAGES = 1347

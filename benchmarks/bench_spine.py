@@ -40,11 +40,11 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 from ulproofs.claims.theorem_2 import UnconstrainedDynamics, prove_flow_equation  # noqa: E402
 from ulproofs.claims.theorem_4 import WeightDecayDynamics, threshold  # noqa: E402
-from ulproofs.context import PAPER_SCALE  # noqa: E402
-from ulproofs.descent import METHODS, gradient_descent  # noqa: E402
-from ulproofs.operator import derive_spectrum  # noqa: E402
-from ulproofs.rates import Constant, RatePair  # noqa: E402
-from ulproofs.setting import LayerPeeledProblem  # noqa: E402
+from ulproofs.core.descent import METHODS, gradient_descent  # noqa: E402
+from ulproofs.core.operator import derive_spectrum  # noqa: E402
+from ulproofs.core.rates import Constant, RatePair  # noqa: E402
+from ulproofs.core.setting import LayerPeeledProblem  # noqa: E402
+from ulproofs.engine.context import PAPER_SCALE  # noqa: E402
 
 TARGET_STEPS_PER_SECOND = 5000
 TARGET_SPEEDUP = 15

@@ -3,7 +3,7 @@ import mpmath
 import numpy as np
 import pytest
 
-from ulproofs.context import CheckContext
+from ulproofs.engine.context import CheckContext
 
 
 @pytest.fixture(autouse=True)

@@ -6,7 +6,8 @@ import pytest
 import scipy.io
 import torch
 
-from ulproofs.data import (
+from ulproofs.core.errors import AssumptionError
+from ulproofs.deep.data import (
     ImageDataset,
     augment,
     imbalance,
@@ -18,7 +19,6 @@ from ulproofs.data import (
     write_cifar_batches,
     write_svhn_mat,
 )
-from ulproofs.errors import AssumptionError
 
 
 def random_dataset(n, num_classes, seed, size=32, channels=3, name="toy"):

@@ -2,10 +2,10 @@
 import numpy as np
 import pytest
 
-from ulproofs.decomposition import Decomposition
-from ulproofs.operator import derive_spectrum
-from ulproofs.precision import float_tolerance
-from ulproofs.setting import LayerPeeledProblem
+from ulproofs.core.decomposition import Decomposition
+from ulproofs.core.operator import derive_spectrum
+from ulproofs.core.precision import float_tolerance
+from ulproofs.core.setting import LayerPeeledProblem
 
 
 @pytest.fixture(params=[(3, 2, 1, 0.0), (4, 3, 2, 0.5), (5, 4, 3, 1 / 3), (2, 2, 4, 0.2)])

@@ -1,13 +1,13 @@
-"""Unit tests of ulproofs.descent: the three update rules, recording, observing, bad input."""
+"""Unit tests of ulproofs.core.descent: the three update rules, recording, observing, bad input."""
 import numpy as np
 import pytest
 import torch
 
-from ulproofs.descent import METHODS, default_device, gradient_descent
-from ulproofs.errors import AssumptionError
-from ulproofs.precision import float_tolerance, relative_error
-from ulproofs.rates import Constant, CosineAnnealing, RatePair, Step
-from ulproofs.setting import LayerPeeledProblem
+from ulproofs.core.descent import METHODS, default_device, gradient_descent
+from ulproofs.core.errors import AssumptionError
+from ulproofs.core.precision import float_tolerance, relative_error
+from ulproofs.core.rates import Constant, CosineAnnealing, RatePair, Step
+from ulproofs.core.setting import LayerPeeledProblem
 
 RATES = {
     "constant": RatePair.proportional(Constant(0.3), 2.0),

@@ -1,4 +1,4 @@
-"""Property tests of the simplex-ETF constructor (ulproofs.etf) over p, C, scale and seed."""
+"""Property tests of the simplex-ETF constructor (ulproofs.core.etf) over p, C, scale and seed."""
 import math
 
 import numpy as np
@@ -6,8 +6,8 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from ulproofs.errors import AssumptionError
-from ulproofs.etf import (
+from ulproofs.core.errors import AssumptionError
+from ulproofs.core.etf import (
     etf_deviation,
     etf_tolerance,
     helmert_basis,
@@ -15,7 +15,7 @@ from ulproofs.etf import (
     simplex_etf,
     simplex_gram,
 )
-from ulproofs.precision import float_tolerance
+from ulproofs.core.precision import float_tolerance
 
 
 @st.composite

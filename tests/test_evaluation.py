@@ -4,8 +4,8 @@ import pytest
 import torch
 from sklearn.metrics import average_precision_score, precision_recall_curve, roc_auc_score, roc_curve
 
-from ulproofs.errors import AssumptionError
-from ulproofs.evaluation import (
+from ulproofs.core.errors import AssumptionError
+from ulproofs.deep.evaluation import (
     accuracy,
     aupr,
     auroc,

@@ -1,4 +1,4 @@
-"""Reproduction commands of ulproofs.experiments: table builders on fake runs, dry runs, a tiny smoke run, errors."""
+"""Reproduction commands (ulproofs.deep.experiments): table builders on fake runs, dry runs, a smoke run, errors."""
 import json
 import math
 
@@ -6,9 +6,9 @@ import numpy as np
 import pytest
 import torch
 
-from ulproofs.data import ImageDataset, write_cifar_batches, write_svhn_mat
-from ulproofs.errors import AssumptionError
-from ulproofs.experiments import (
+from ulproofs.core.errors import AssumptionError
+from ulproofs.deep.data import ImageDataset, write_cifar_batches, write_svhn_mat
+from ulproofs.deep.experiments import (
     ARTEFACTS,
     PAPER,
     build_table,
@@ -19,7 +19,7 @@ from ulproofs.experiments import (
     reproduce,
     run_directory,
 )
-from ulproofs.train import PRESETS
+from ulproofs.deep.train import PRESETS
 
 
 def fake_record(accuracy, ood=None, diverged_at=None, epochs=3):

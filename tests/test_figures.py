@@ -9,15 +9,15 @@ import numpy as np
 import pytest
 import torch
 
-from ulproofs import figures
 from ulproofs.claims.corollary_3 import random_start
 from ulproofs.claims.theorem_2 import UnconstrainedDynamics
 from ulproofs.claims.theorem_4 import WeightDecayDynamics
-from ulproofs.decomposition import Decomposition
-from ulproofs.errors import AssumptionError
-from ulproofs.precision import float_tolerance
-from ulproofs.rates import Constant, RatePair
-from ulproofs.setting import LayerPeeledProblem
+from ulproofs.core.decomposition import Decomposition
+from ulproofs.core.errors import AssumptionError
+from ulproofs.core.precision import float_tolerance
+from ulproofs.core.rates import Constant, RatePair
+from ulproofs.core.setting import LayerPeeledProblem
+from ulproofs.reports import figures
 
 CLOSED_FORM_FIGURES = ("1", "4", "5", "6", "7", "8", "instability")
 

@@ -8,9 +8,10 @@ import subprocess
 import pytest
 import sympy as sp
 
-from ulproofs import latex, registry
-from ulproofs.context import CheckContext
-from ulproofs.verdicts import Claim, Evidence, Finding, Verdict
+from ulproofs.engine import registry
+from ulproofs.engine.context import CheckContext
+from ulproofs.engine.verdicts import Claim, Evidence, Finding, Verdict
+from ulproofs.reports import latex
 
 FORMULAS = latex.formulas()
 

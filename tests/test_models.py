@@ -1,12 +1,13 @@
-"""ResNets, heads and losses of ulproofs.models (tiny, CPU)."""
+"""ResNets, heads and losses of ulproofs.deep.models (tiny, CPU)."""
 import numpy as np
 import pytest
 import torch
 import torch.nn.functional as F
 
-from ulproofs.errors import AssumptionError
-from ulproofs.etf import etf_deviation
-from ulproofs.models import (
+from ulproofs.core.errors import AssumptionError
+from ulproofs.core.etf import etf_deviation
+from ulproofs.core.precision import float_tolerance
+from ulproofs.deep.models import (
     ARCHITECTURES,
     CrossProcessBatchNorm2d,
     LinearHead,
@@ -22,7 +23,6 @@ from ulproofs.models import (
     resnet_digits,
     unhinged_loss,
 )
-from ulproofs.precision import float_tolerance
 
 TORCHVISION_PARAMETERS = {resnet18: 11_689_512, resnet34: 21_797_672, resnet50: 25_557_032}
 

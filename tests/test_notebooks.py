@@ -7,8 +7,8 @@ from concurrent.futures import ThreadPoolExecutor
 import nbformat
 import pytest
 
-from ulproofs import notebooks
-from ulproofs.notebooks import NotebookSourceError, NotebooksOutOfDate, build_notebooks, parse_cells
+from ulproofs.reports import notebooks
+from ulproofs.reports.notebooks import NotebookSourceError, NotebooksOutOfDate, build_notebooks, parse_cells
 
 #: One notebook per theorem 2-8 that has its own statement (Corollaries 3 and 5, Eq. 25 and Lemmas 10-11
 #: are folded into their theorems' notebooks), and one for Lemma 1.

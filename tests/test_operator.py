@@ -3,7 +3,7 @@ import numpy as np
 import pytest
 import sympy as sp
 
-from ulproofs.operator import (
+from ulproofs.core.operator import (
     coincident_eigenvalues,
     derive_spectrum,
     gamma,
@@ -12,8 +12,8 @@ from ulproofs.operator import (
     operator_B,
     time_scaling,
 )
-from ulproofs.setting import LayerPeeledProblem
-from ulproofs.structured import Z_SPACE, C, N, StructuredMatrix
+from ulproofs.core.setting import LayerPeeledProblem
+from ulproofs.core.structured import Z_SPACE, C, N, StructuredMatrix
 
 
 def independent_B(classes, examples, trade_off):

@@ -4,8 +4,8 @@ import math
 import mpmath
 import pytest
 
-from ulproofs.errors import AssumptionError
-from ulproofs.rates import Constant, CosineAnnealing, NonProportionalRatesError, RatePair, Step
+from ulproofs.core.errors import AssumptionError
+from ulproofs.core.rates import Constant, CosineAnnealing, NonProportionalRatesError, RatePair, Step
 
 
 def _quadrature(schedule, t):

@@ -1,8 +1,8 @@
 """The registry covers the paper and the command line prints and records the verdict table."""
 import json
 
-from ulproofs import registry
-from ulproofs.cli import main
+from ulproofs.engine import registry
+from ulproofs.reports.cli import main
 
 
 def test_registry_lists_every_claim_of_the_paper_once_in_order():

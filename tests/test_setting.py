@@ -1,14 +1,14 @@
-"""Unit tests of ulproofs.setting: layout, M, loss (Eqs. 1-3), gradients vs autograd, flow, assumptions."""
+"""Unit tests of ulproofs.core.setting: layout, M, loss (Eqs. 1-3), gradients vs autograd, flow, assumptions."""
 import math
 
 import numpy as np
 import pytest
 import torch
 
-from ulproofs.errors import AssumptionError
-from ulproofs.precision import float_tolerance
-from ulproofs.rates import Constant, CosineAnnealing, RatePair, Step
-from ulproofs.setting import LayerPeeledProblem
+from ulproofs.core.errors import AssumptionError
+from ulproofs.core.precision import float_tolerance
+from ulproofs.core.rates import Constant, CosineAnnealing, RatePair, Step
+from ulproofs.core.setting import LayerPeeledProblem
 
 SIZES = [(1, 2, 1, 0.0), (3, 4, 3, 0.1), (5, 7, 2, 1 / 6), (2, 3, 4, 2.0)]
 

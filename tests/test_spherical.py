@@ -1,14 +1,14 @@
-"""Unit tests of the spherical iterates (ulproofs.spherical): validation, backends, reductions, RLR."""
+"""Unit tests of the spherical iterates (ulproofs.core.spherical): validation, backends, reductions, RLR."""
 import math
 
 import mpmath
 import numpy as np
 import pytest
 
-from ulproofs.errors import AssumptionError
-from ulproofs.etf import simplex_etf
-from ulproofs.precision import float_tolerance, mp_tolerance, relative_error
-from ulproofs.spherical import (
+from ulproofs.core.errors import AssumptionError
+from ulproofs.core.etf import simplex_etf
+from ulproofs.core.precision import float_tolerance, mp_tolerance, relative_error
+from ulproofs.core.spherical import (
     AlphaPreserving,
     FlooredDecay,
     Power,

@@ -6,8 +6,18 @@ import pytest
 import sympy as sp
 import torch
 
-from ulproofs.precision import float_tolerance
-from ulproofs.structured import FEATURES, PROTOTYPES, SCALAR, SECTORS, Z_SPACE, C, N, StructuredMatrix, _allowed_factors
+from ulproofs.core.precision import float_tolerance
+from ulproofs.core.structured import (
+    FEATURES,
+    PROTOTYPES,
+    SCALAR,
+    SECTORS,
+    Z_SPACE,
+    C,
+    N,
+    StructuredMatrix,
+    _allowed_factors,
+)
 
 SPACES = [(FEATURES,), (PROTOTYPES,), (SCALAR,), Z_SPACE, (FEATURES, PROTOTYPES, SCALAR)]
 SIZES = [(1, 1), (2, 1), (1, 3), (3, 2), (2, 4)]

@@ -1,4 +1,4 @@
-"""The training loop of ulproofs.train on tiny files in the exact CIFAR and SVHN formats (CPU, seconds)."""
+"""The training loop of ulproofs.deep.train on tiny files in the exact CIFAR and SVHN formats (CPU, seconds)."""
 import json
 import os
 import socket
@@ -10,10 +10,10 @@ import numpy as np
 import pytest
 import torch
 
-from ulproofs.data import ImageDataset, write_cifar_batches, write_svhn_mat
-from ulproofs.errors import AssumptionError
-from ulproofs.precision import float_tolerance
-from ulproofs.train import PRESETS, TrainConfig, main, parse_overrides, preset, train
+from ulproofs.core.errors import AssumptionError
+from ulproofs.core.precision import float_tolerance
+from ulproofs.deep.data import ImageDataset, write_cifar_batches, write_svhn_mat
+from ulproofs.deep.train import PRESETS, TrainConfig, main, parse_overrides, preset, train
 
 REPOSITORY = Path(__file__).resolve().parents[1]
 
@@ -179,7 +179,7 @@ def test_two_gloo_processes_match_one_process(data_root, tmp_path):
     for setting in settings:
         arguments += ["--set", setting]
     command = [sys.executable, "-m", "torch.distributed.run", "--nnodes=1", "--nproc_per_node=2",
-               "--master_addr=127.0.0.1", f"--master_port={free_port()}", "-m", "ulproofs.train", *arguments,
+               "--master_addr=127.0.0.1", f"--master_port={free_port()}", "-m", "ulproofs.deep.train", *arguments,
                "--out", str(tmp_path / "ddp")]
     environment = {**os.environ, "OMP_NUM_THREADS": "1", "PYTHONPATH": str(REPOSITORY)}
     finished = subprocess.run(command, cwd=REPOSITORY, env=environment, capture_output=True, text=True, timeout=300)

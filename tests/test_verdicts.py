@@ -1,5 +1,5 @@
 """The verdict follows from the evidence: failed checks settle nothing, counterexamples correct."""
-from ulproofs.verdicts import Claim, EvidenceLog, Verdict, finding_from_evidence
+from ulproofs.engine.verdicts import Claim, EvidenceLog, Verdict, finding_from_evidence
 
 CLAIM = Claim("lemma-0", "a claim", "a statement", ("Eq. 0",))
 

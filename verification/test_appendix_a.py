@@ -4,15 +4,15 @@ import pytest
 import sympy as sp
 
 from ulproofs.claims import appendix_a as a
-from ulproofs.operator import gamma
-from ulproofs.precision import MUTANT_MARGIN, mp_tolerance
-from ulproofs.structured import C
-from ulproofs.verdicts import Verdict
+from ulproofs.core.operator import gamma
+from ulproofs.core.precision import MUTANT_MARGIN, mp_tolerance
+from ulproofs.core.structured import C
+from ulproofs.engine.verdicts import Verdict
 
 
 @pytest.fixture(scope="module")
 def finding():
-    from ulproofs.context import CheckContext
+    from ulproofs.engine.context import CheckContext
 
     return a.check(CheckContext())
 

@@ -6,11 +6,11 @@ import sympy as sp
 
 from ulproofs.claims import corollary_3 as c3
 from ulproofs.claims.corollary_3 import C, N, gamma, s
-from ulproofs.context import CheckContext
-from ulproofs.errors import AssumptionError
-from ulproofs.precision import MUTANT_MARGIN
-from ulproofs.setting import LayerPeeledProblem
-from ulproofs.verdicts import Verdict
+from ulproofs.core.errors import AssumptionError
+from ulproofs.core.precision import MUTANT_MARGIN
+from ulproofs.core.setting import LayerPeeledProblem
+from ulproofs.engine.context import CheckContext
+from ulproofs.engine.verdicts import Verdict
 
 
 @pytest.fixture(scope="module")
@@ -99,7 +99,7 @@ def test_multiplier_terms_are_exponentials_in_X():
 def test_limit_multipliers_against_a_direct_limit():
     """SymPy's limit of e^{-(1+gamma)X} v_k at an exact point, straight from Eq. 41's alpha, beta."""
     from ulproofs.claims.theorem_2 import alpha_beta
-    from ulproofs.operator import derive_spectrum
+    from ulproofs.core.operator import derive_spectrum
 
     point = {gamma: sp.Rational(1, 10), C: 3, N: 2, s: 4}
     z = sp.Symbol("z", positive=True)

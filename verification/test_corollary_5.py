@@ -7,12 +7,12 @@ import sympy as sp
 
 from ulproofs.claims import corollary_5 as c5
 from ulproofs.claims.corollary_5 import C, N, gamma, lam, s, sigma
-from ulproofs.context import CheckContext
-from ulproofs.errors import AssumptionError
-from ulproofs.precision import MUTANT_MARGIN
-from ulproofs.rates import Constant, RatePair
-from ulproofs.setting import LayerPeeledProblem
-from ulproofs.verdicts import Verdict
+from ulproofs.core.errors import AssumptionError
+from ulproofs.core.precision import MUTANT_MARGIN
+from ulproofs.core.rates import Constant, RatePair
+from ulproofs.core.setting import LayerPeeledProblem
+from ulproofs.engine.context import CheckContext
+from ulproofs.engine.verdicts import Verdict
 
 
 @pytest.fixture(scope="module")

@@ -5,10 +5,10 @@ import sympy as sp
 
 from ulproofs.claims import eq_25 as e25
 from ulproofs.claims.eq_25 import C, N, c_scale, lam, p
-from ulproofs.context import CheckContext
-from ulproofs.errors import AssumptionError
-from ulproofs.precision import MUTANT_MARGIN, float_tolerance, relative_error
-from ulproofs.verdicts import Verdict
+from ulproofs.core.errors import AssumptionError
+from ulproofs.core.precision import MUTANT_MARGIN, float_tolerance, relative_error
+from ulproofs.engine.context import CheckContext
+from ulproofs.engine.verdicts import Verdict
 
 
 @pytest.fixture(scope="module")
@@ -132,7 +132,7 @@ def test_shapes_are_validated():
 
 
 def test_symbolic_sizes_are_the_shared_symbols():
-    from ulproofs.operator import p as operator_p
-    from ulproofs.structured import C as structured_C
+    from ulproofs.core.operator import p as operator_p
+    from ulproofs.core.structured import C as structured_C
 
     assert p is operator_p and C is structured_C

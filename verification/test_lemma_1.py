@@ -5,16 +5,16 @@ import sympy as sp
 
 from ulproofs.claims import lemma_1 as l1
 from ulproofs.claims.lemma_1 import E1, E2
-from ulproofs.errors import AssumptionError
-from ulproofs.operator import gamma, label_matrix, matrix_M
-from ulproofs.precision import MUTANT_MARGIN
-from ulproofs.structured import PROTOTYPES, C, N, StructuredMatrix
-from ulproofs.verdicts import Verdict
+from ulproofs.core.errors import AssumptionError
+from ulproofs.core.operator import gamma, label_matrix, matrix_M
+from ulproofs.core.precision import MUTANT_MARGIN
+from ulproofs.core.structured import PROTOTYPES, C, N, StructuredMatrix
+from ulproofs.engine.verdicts import Verdict
 
 
 @pytest.fixture(scope="module")
 def finding():
-    from ulproofs.context import CheckContext
+    from ulproofs.engine.context import CheckContext
 
     return l1.check(CheckContext())
 

@@ -6,9 +6,9 @@ import sympy as sp
 
 from ulproofs.claims import lemma_10
 from ulproofs.claims.lemma_10 import alpha, beta
-from ulproofs.context import CheckContext
-from ulproofs.precision import MUTANT_MARGIN
-from ulproofs.verdicts import Verdict
+from ulproofs.core.precision import MUTANT_MARGIN
+from ulproofs.engine.context import CheckContext
+from ulproofs.engine.verdicts import Verdict
 
 
 @pytest.fixture(scope="module")

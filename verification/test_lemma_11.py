@@ -2,9 +2,9 @@
 import pytest
 
 from ulproofs.claims import lemma_11
-from ulproofs.context import CheckContext
-from ulproofs.precision import MUTANT_MARGIN
-from ulproofs.verdicts import Verdict
+from ulproofs.core.precision import MUTANT_MARGIN
+from ulproofs.engine.context import CheckContext
+from ulproofs.engine.verdicts import Verdict
 
 
 @pytest.fixture(scope="module")

@@ -3,8 +3,8 @@ import pytest
 import sympy as sp
 
 from ulproofs.claims import lemma_13
-from ulproofs.structured import C
-from ulproofs.verdicts import Verdict
+from ulproofs.core.structured import C
+from ulproofs.engine.verdicts import Verdict
 
 
 @pytest.fixture(scope="module")

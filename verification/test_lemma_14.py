@@ -3,8 +3,8 @@ import pytest
 import sympy as sp
 
 from ulproofs.claims import lemma_14
-from ulproofs.structured import C, N
-from ulproofs.verdicts import Verdict
+from ulproofs.core.structured import C, N
+from ulproofs.engine.verdicts import Verdict
 
 
 @pytest.fixture(scope="module")

@@ -4,9 +4,9 @@ import pytest
 import sympy as sp
 
 from ulproofs.claims import lemma_15
-from ulproofs.precision import float_tolerance, relative_error
-from ulproofs.structured import C
-from ulproofs.verdicts import Verdict
+from ulproofs.core.precision import float_tolerance, relative_error
+from ulproofs.core.structured import C
+from ulproofs.engine.verdicts import Verdict
 
 SIGNS = [1, -1]
 

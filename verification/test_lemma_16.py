@@ -4,8 +4,8 @@ import pytest
 import sympy as sp
 
 from ulproofs.claims import lemma_16
-from ulproofs.precision import float_tolerance, relative_error
-from ulproofs.verdicts import Verdict
+from ulproofs.core.precision import float_tolerance, relative_error
+from ulproofs.engine.verdicts import Verdict
 
 SIGNS = [1, -1]
 

@@ -4,11 +4,11 @@ import sympy as sp
 
 from ulproofs.claims import lemma_9
 from ulproofs.claims.lemma_9 import LABELS, SurdMatrix
-from ulproofs.context import CheckContext
-from ulproofs.operator import coincident_eigenvalues, derive_spectrum, matrix_M
-from ulproofs.setting import LayerPeeledProblem
-from ulproofs.structured import C, N
-from ulproofs.verdicts import Verdict
+from ulproofs.core.operator import coincident_eigenvalues, derive_spectrum, matrix_M
+from ulproofs.core.setting import LayerPeeledProblem
+from ulproofs.core.structured import C, N
+from ulproofs.engine.context import CheckContext
+from ulproofs.engine.verdicts import Verdict
 
 
 @pytest.fixture(scope="module")

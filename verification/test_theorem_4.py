@@ -12,18 +12,18 @@ import numpy as np
 import pytest
 import sympy as sp
 
-from ulproofs import groundtruth
 from ulproofs.claims import theorem_4 as th
 from ulproofs.claims.theorem_2 import UnconstrainedDynamics
-from ulproofs.context import CheckContext
-from ulproofs.descent import METHODS, gradient_descent
-from ulproofs.errors import AssumptionError
-from ulproofs.operator import gamma as gamma_symbol
-from ulproofs.precision import MUTANT_MARGIN, float_tolerance, mp_tolerance, relative_error
-from ulproofs.rates import Constant, CosineAnnealing, NonProportionalRatesError, RatePair, Step
-from ulproofs.setting import LayerPeeledProblem
-from ulproofs.structured import C, N
-from ulproofs.verdicts import Verdict
+from ulproofs.core import groundtruth
+from ulproofs.core.descent import METHODS, gradient_descent
+from ulproofs.core.errors import AssumptionError
+from ulproofs.core.operator import gamma as gamma_symbol
+from ulproofs.core.precision import MUTANT_MARGIN, float_tolerance, mp_tolerance, relative_error
+from ulproofs.core.rates import Constant, CosineAnnealing, NonProportionalRatesError, RatePair, Step
+from ulproofs.core.setting import LayerPeeledProblem
+from ulproofs.core.structured import C, N
+from ulproofs.engine.context import CheckContext
+from ulproofs.engine.verdicts import Verdict
 
 # the ODE checks run at the policy's minimum precision to keep the default suite fast
 ODE_DPS = 40

@@ -9,17 +9,17 @@ import numpy as np
 import pytest
 import sympy as sp
 
-from ulproofs import groundtruth
 from ulproofs.claims import theorem_6 as th
-from ulproofs.context import CheckContext
-from ulproofs.errors import AssumptionError
-from ulproofs.etf import simplex_etf
-from ulproofs.operator import gamma, matrix_M
-from ulproofs.precision import MUTANT_MARGIN, mp_tolerance, relative_error
-from ulproofs.rates import Constant, CosineAnnealing
-from ulproofs.setting import LayerPeeledProblem
-from ulproofs.structured import C, N
-from ulproofs.verdicts import Verdict
+from ulproofs.core import groundtruth
+from ulproofs.core.errors import AssumptionError
+from ulproofs.core.etf import simplex_etf
+from ulproofs.core.operator import gamma, matrix_M
+from ulproofs.core.precision import MUTANT_MARGIN, mp_tolerance, relative_error
+from ulproofs.core.rates import Constant, CosineAnnealing
+from ulproofs.core.setting import LayerPeeledProblem
+from ulproofs.core.structured import C, N
+from ulproofs.engine.context import CheckContext
+from ulproofs.engine.verdicts import Verdict
 
 # the ODE checks run at the policy's minimum precision to keep the default suite fast
 ODE_DPS = 40

@@ -4,9 +4,9 @@ import math
 import pytest
 
 from ulproofs.claims import theorem_7
-from ulproofs.context import CheckContext
-from ulproofs.precision import MUTANT_MARGIN
-from ulproofs.verdicts import Verdict
+from ulproofs.core.precision import MUTANT_MARGIN
+from ulproofs.engine.context import CheckContext
+from ulproofs.engine.verdicts import Verdict
 
 
 @pytest.fixture(scope="module")

@@ -8,12 +8,12 @@ import pytest
 import sympy as sp
 
 from ulproofs.claims import theorem_8 as t8
-from ulproofs.context import CheckContext
-from ulproofs.errors import AssumptionError
-from ulproofs.precision import MUTANT_MARGIN, mp_tolerance
-from ulproofs.setting import LayerPeeledProblem
-from ulproofs.structured import C, N
-from ulproofs.verdicts import Verdict
+from ulproofs.core.errors import AssumptionError
+from ulproofs.core.precision import MUTANT_MARGIN, mp_tolerance
+from ulproofs.core.setting import LayerPeeledProblem
+from ulproofs.core.structured import C, N
+from ulproofs.engine.context import CheckContext
+from ulproofs.engine.verdicts import Verdict
 
 p = t8.p
 

@@ -23,12 +23,12 @@ import sympy as sp
 
 from ulproofs.claims import lemma_1
 from ulproofs.claims.lemma_1 import E1, E2
-from ulproofs.context import CheckContext
-from ulproofs.etf import etf_deviation
-from ulproofs.notebooks import show, show_finding
-from ulproofs.operator import gamma, label_matrix, matrix_M
-from ulproofs.structured import C, N
-from ulproofs.verdicts import Verdict
+from ulproofs.core.etf import etf_deviation
+from ulproofs.core.operator import gamma, label_matrix, matrix_M
+from ulproofs.core.structured import C, N
+from ulproofs.engine.context import CheckContext
+from ulproofs.engine.verdicts import Verdict
+from ulproofs.reports.notebooks import show, show_finding
 
 # %% [markdown]
 # ## Setting

@@ -26,18 +26,18 @@ import matplotlib.pyplot as plt
 import numpy as np
 import sympy as sp
 
-from ulproofs import groundtruth
 from ulproofs.claims import corollary_3, lemma_9, theorem_2
 from ulproofs.claims.theorem_8 import prove_spectral_resolution
-from ulproofs.context import CheckContext
-from ulproofs.descent import gradient_descent
-from ulproofs.notebooks import show, show_finding
-from ulproofs.operator import derive_spectrum, gamma, matrix_M, operator_B
-from ulproofs.precision import relative_error
-from ulproofs.rates import Constant, CosineAnnealing, RatePair
-from ulproofs.setting import LayerPeeledProblem
-from ulproofs.structured import C, N
-from ulproofs.verdicts import EvidenceLog, Verdict, finding_from_evidence
+from ulproofs.core import groundtruth
+from ulproofs.core.descent import gradient_descent
+from ulproofs.core.operator import derive_spectrum, gamma, matrix_M, operator_B
+from ulproofs.core.precision import relative_error
+from ulproofs.core.rates import Constant, CosineAnnealing, RatePair
+from ulproofs.core.setting import LayerPeeledProblem
+from ulproofs.core.structured import C, N
+from ulproofs.engine.context import CheckContext
+from ulproofs.engine.verdicts import EvidenceLog, Verdict, finding_from_evidence
+from ulproofs.reports.notebooks import show, show_finding
 
 # %% [markdown]
 # ## Setting

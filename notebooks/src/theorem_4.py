@@ -28,14 +28,14 @@ import numpy as np
 import sympy as sp
 
 from ulproofs.claims import corollary_5, theorem_4
-from ulproofs.context import CheckContext
-from ulproofs.descent import gradient_descent
-from ulproofs.latex import formula
-from ulproofs.notebooks import show, show_finding
-from ulproofs.precision import float_tolerance, relative_error
-from ulproofs.rates import CosineAnnealing, RatePair
-from ulproofs.setting import LayerPeeledProblem
-from ulproofs.verdicts import EvidenceLog, Verdict
+from ulproofs.core.descent import gradient_descent
+from ulproofs.core.precision import float_tolerance, relative_error
+from ulproofs.core.rates import CosineAnnealing, RatePair
+from ulproofs.core.setting import LayerPeeledProblem
+from ulproofs.engine.context import CheckContext
+from ulproofs.engine.verdicts import EvidenceLog, Verdict
+from ulproofs.reports.latex import formula
+from ulproofs.reports.notebooks import show, show_finding
 
 # %% [markdown]
 # ## Step 1: each subspace evolves by a $2\times2$ matrix $S$ (Eqs. 54–63)

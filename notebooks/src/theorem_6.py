@@ -23,14 +23,14 @@ import sympy as sp
 
 from ulproofs.claims import theorem_6
 from ulproofs.claims.theorem_6 import decay_symbol as lam
-from ulproofs.context import CheckContext
-from ulproofs.etf import simplex_etf
-from ulproofs.notebooks import show, show_finding
-from ulproofs.operator import gamma, matrix_M
-from ulproofs.precision import relative_error
-from ulproofs.rates import Constant
-from ulproofs.setting import LayerPeeledProblem
-from ulproofs.verdicts import Verdict
+from ulproofs.core.etf import simplex_etf
+from ulproofs.core.operator import gamma, matrix_M
+from ulproofs.core.precision import relative_error
+from ulproofs.core.rates import Constant
+from ulproofs.core.setting import LayerPeeledProblem
+from ulproofs.engine.context import CheckContext
+from ulproofs.engine.verdicts import Verdict
+from ulproofs.reports.notebooks import show, show_finding
 
 # %% [markdown]
 # ## Setting

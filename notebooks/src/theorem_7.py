@@ -3,7 +3,7 @@
 #
 # *On the Dynamics Under the Unhinged Loss and Beyond* (Zhou et al., arXiv 2312.07841), Sections 3.4 and 4.3,
 # proofs in B.6. Built from `notebooks/src/theorem_7.py` by `python -m ulproofs notebooks`; every step is computed
-# by `ulproofs.claims.theorem_7`, `lemma_10`, `lemma_11` and `ulproofs.spherical`.
+# by `ulproofs.claims.theorem_7`, `lemma_10`, `lemma_11` and `ulproofs.core.spherical`.
 #
 # **Theorem 7 (reconstructed).** With $W$ fixed, $W\mathbf 1_C=0$, and normalized features, gradient descent on
 # Eq. 18 is
@@ -27,11 +27,11 @@ import sympy as sp
 
 from ulproofs.claims import lemma_10, lemma_11, theorem_7
 from ulproofs.claims.lemma_10 import alpha, beta, xi
-from ulproofs.context import CheckContext
-from ulproofs.etf import simplex_etf
-from ulproofs.notebooks import show, show_finding
-from ulproofs.spherical import SphericalProblem, random_features
-from ulproofs.verdicts import Verdict
+from ulproofs.core.etf import simplex_etf
+from ulproofs.core.spherical import SphericalProblem, random_features
+from ulproofs.engine.context import CheckContext
+from ulproofs.engine.verdicts import Verdict
+from ulproofs.reports.notebooks import show, show_finding
 
 # %% [markdown]
 # ## Step 1: Eq. 19 is gradient descent on Eq. 18

@@ -25,15 +25,15 @@ import mpmath
 import numpy as np
 import sympy as sp
 
-from ulproofs import groundtruth
 from ulproofs.claims import eq_25, theorem_8
-from ulproofs.context import CheckContext
-from ulproofs.latex import formula
-from ulproofs.notebooks import show, show_finding
-from ulproofs.precision import MUTANT_MARGIN, float_tolerance, mp_tolerance
-from ulproofs.setting import LayerPeeledProblem
-from ulproofs.structured import C, N
-from ulproofs.verdicts import Verdict
+from ulproofs.core import groundtruth
+from ulproofs.core.precision import MUTANT_MARGIN, float_tolerance, mp_tolerance
+from ulproofs.core.setting import LayerPeeledProblem
+from ulproofs.core.structured import C, N
+from ulproofs.engine.context import CheckContext
+from ulproofs.engine.verdicts import Verdict
+from ulproofs.reports.latex import formula
+from ulproofs.reports.notebooks import show, show_finding
 
 # %% [markdown]
 # ## Step 1: reconstructing the sizes

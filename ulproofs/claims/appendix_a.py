@@ -58,11 +58,11 @@ import mpmath
 import numpy as np
 import sympy as sp
 
-from ..etf import simplex_etf
-from ..operator import gamma
-from ..precision import MUTANT_MARGIN, float_tolerance, mp_tolerance
-from ..structured import PROTOTYPES, SCALAR, C, StructuredMatrix
-from ..verdicts import Claim, EvidenceLog, Finding, finding_from_evidence
+from ..core.etf import simplex_etf
+from ..core.operator import gamma
+from ..core.precision import MUTANT_MARGIN, float_tolerance, mp_tolerance
+from ..core.structured import PROTOTYPES, SCALAR, C, StructuredMatrix
+from ..engine.verdicts import Claim, EvidenceLog, Finding, finding_from_evidence
 from .lemma_1 import E1, E2, class_transform, collapsed, exact_loss, exact_simplex_etf
 
 CLAIM = Claim(

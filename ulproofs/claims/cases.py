@@ -5,8 +5,8 @@ from fractions import Fraction
 
 import numpy as np
 
-from ..rates import CosineAnnealing, RatePair, Step
-from ..setting import LayerPeeledProblem
+from ..core.rates import CosineAnnealing, RatePair, Step
+from ..core.setting import LayerPeeledProblem
 
 
 def ode_rate_cases():

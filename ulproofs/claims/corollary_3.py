@@ -40,7 +40,7 @@ What is derived here, for symbolic C, N, :math:`\gamma`, s (the unit of every ex
   :math:`-(1+\gamma)` is the mean of the two), its minimiser :math:`\gamma=\frac1{C-1}` and value
   :math:`-\frac{C}{C-1}`; the bias-ratio limit; and the implicit assumption :math:`\tilde Z\ne0`.
 
-Numerically, real gradient-descent iterates (:func:`~ulproofs.descent.gradient_descent`,
+Numerically, real gradient-descent iterates (:func:`~ulproofs.core.descent.gradient_descent`,
 class-mean update, float64) are fitted on a log scale. For s = 1, GD scales component j by
 exactly :math:`(1+\eta\sigma_j)^k`, so fitted per-step rates are judged against
 :math:`\log(1+\eta\sqrt s\,\sigma)` (the flow's :math:`\eta\sqrt s\,\sigma` is reported beside
@@ -72,15 +72,15 @@ import numpy as np
 import sympy as sp
 import torch
 
-from ..decomposition import Decomposition
-from ..descent import default_device, gradient_descent
-from ..errors import AssumptionError
-from ..operator import derive_spectrum, gamma, label_matrix, time_scaling
-from ..precision import MUTANT_MARGIN, float_tolerance
-from ..rates import Constant, RatePair
-from ..setting import LayerPeeledProblem
-from ..structured import FEATURES, MEAN, PERP, PROTOTYPES, SCALAR, Z_SPACE, C, N, StructuredMatrix
-from ..verdicts import Claim, EvidenceLog, Finding, finding_from_evidence
+from ..core.decomposition import Decomposition
+from ..core.descent import default_device, gradient_descent
+from ..core.errors import AssumptionError
+from ..core.operator import derive_spectrum, gamma, label_matrix, time_scaling
+from ..core.precision import MUTANT_MARGIN, float_tolerance
+from ..core.rates import Constant, RatePair
+from ..core.setting import LayerPeeledProblem
+from ..core.structured import FEATURES, MEAN, PERP, PROTOTYPES, SCALAR, Z_SPACE, C, N, StructuredMatrix
+from ..engine.verdicts import Claim, EvidenceLog, Finding, finding_from_evidence
 from .theorem_2 import alpha_beta, s
 
 CLAIM = Claim(

@@ -54,7 +54,7 @@ What is derived here, for symbolic C, N, :math:`\gamma`, s, :math:`\lambda` (wit
   for random initialisations (measured), but e.g. whenever :math:`W_0` is a simplex ETF and
   :math:`\bar H_c(0)\propto W_0`.
 
-Numerically, real gradient-descent iterates (:func:`~ulproofs.descent.gradient_descent` with
+Numerically, real gradient-descent iterates (:func:`~ulproofs.core.descent.gradient_descent` with
 ``weight_decay=(lam, lam)``) are compared with the exact discrete closed form
 (:func:`closed_form_trajectories`, Theorem 4's multipliers without iterating) and fitted on a
 log scale; GD multiplies each eigen-direction by exactly :math:`1+\eta_2\omega` a step, so
@@ -92,15 +92,15 @@ import numpy as np
 import sympy as sp
 import torch
 
-from ..decomposition import Decomposition
-from ..descent import default_device, gradient_descent
-from ..errors import AssumptionError
-from ..operator import derive_spectrum, gamma, time_scaling
-from ..precision import MUTANT_MARGIN, float_tolerance
-from ..rates import Constant, RatePair
-from ..setting import LayerPeeledProblem
-from ..structured import FEATURES, MEAN, PERP, PROTOTYPES, C, N, StructuredMatrix
-from ..verdicts import Claim, EvidenceLog, Finding, finding_from_evidence
+from ..core.decomposition import Decomposition
+from ..core.descent import default_device, gradient_descent
+from ..core.errors import AssumptionError
+from ..core.operator import derive_spectrum, gamma, time_scaling
+from ..core.precision import MUTANT_MARGIN, float_tolerance
+from ..core.rates import Constant, RatePair
+from ..core.setting import LayerPeeledProblem
+from ..core.structured import FEATURES, MEAN, PERP, PROTOTYPES, C, N, StructuredMatrix
+from ..engine.verdicts import Claim, EvidenceLog, Finding, finding_from_evidence
 from . import corollary_3
 from .theorem_2 import s
 from .theorem_4 import S_matrix, WeightDecayDynamics, lambda1, lambda2
@@ -539,7 +539,7 @@ def _numeric_functions():
 
 
 def modes(problem, decay, ratio):
-    r"""Per component k (order of :data:`~ulproofs.decomposition.LABELS`): the exponents
+    r"""Per component k (order of :data:`~ulproofs.core.decomposition.LABELS`): the exponents
     :math:`(\omega_1,\omega_2)(\sigma_k)` (shape (5, 2)) and the weights (5, mode, part) of
     :math:`(1,1)^\top` on each eigen-direction, part 0 = H, 1 = W. Where G = mI (σ = 0, s = 1) the
     whole weight sits on mode 2."""
@@ -609,7 +609,7 @@ def closed_form_trajectories(problem, H0, W0, b0, rates, decay, times=None, step
     r"""The closed-form curves of Figures 4--8 without iterating: Theorem 4's multipliers
     (:meth:`WeightDecayDynamics.coefficients` at ``times`` for the flow, or
     :meth:`~WeightDecayDynamics.discrete_coefficients` at the integer ``steps`` for gradient
-    descent) combined through :class:`~ulproofs.decomposition.Decomposition`'s Gram matrices.
+    descent) combined through :class:`~ulproofs.core.decomposition.Decomposition`'s Gram matrices.
 
     Returns the dict of :func:`trajectory_quantities` plus the ``targets`` and ``coefficients``.
     """

@@ -44,10 +44,10 @@ from functools import cache
 import numpy as np
 import sympy as sp
 
-from ..errors import AssumptionError
-from ..operator import p
-from ..structured import C, N
-from ..verdicts import Claim
+from ..core.errors import AssumptionError
+from ..core.operator import p
+from ..core.structured import C, N
+from ..engine.verdicts import Claim
 from .theorem_8 import symbolic_matrix
 
 #: The scaling variable of F(lambda x) and the loss prefactor c.
@@ -313,10 +313,10 @@ def ntk_model_velocity(G, H0, theta, W, b, loss_scale=0.5):
 
 
 def check(context):
-    """Run the evidence for Eq. 25 and return a :class:`~ulproofs.verdicts.Finding`."""
-    from ..precision import MUTANT_MARGIN, float_tolerance, relative_error
-    from ..setting import LayerPeeledProblem
-    from ..verdicts import EvidenceLog, Finding, Verdict
+    """Run the evidence for Eq. 25 and return a :class:`~ulproofs.engine.verdicts.Finding`."""
+    from ..core.precision import MUTANT_MARGIN, float_tolerance, relative_error
+    from ..core.setting import LayerPeeledProblem
+    from ..engine.verdicts import EvidenceLog, Finding, Verdict
 
     log = EvidenceLog()
     rng = np.random.default_rng(context.seed)

@@ -73,13 +73,13 @@ import math
 import numpy as np
 import sympy as sp
 
-from ..errors import AssumptionError
-from ..etf import etf_deviation
-from ..operator import gamma, label_matrix, matrix_M
-from ..precision import MUTANT_MARGIN, float_tolerance, mp_tolerance
-from ..setting import LayerPeeledProblem
-from ..structured import PROTOTYPES, C, N, StructuredMatrix
-from ..verdicts import Claim, EvidenceLog, Finding, finding_from_evidence
+from ..core.errors import AssumptionError
+from ..core.etf import etf_deviation
+from ..core.operator import gamma, label_matrix, matrix_M
+from ..core.precision import MUTANT_MARGIN, float_tolerance, mp_tolerance
+from ..core.setting import LayerPeeledProblem
+from ..core.structured import PROTOTYPES, C, N, StructuredMatrix
+from ..engine.verdicts import Claim, EvidenceLog, Finding, finding_from_evidence
 
 CLAIM = Claim(
     id="lemma-1",
@@ -528,7 +528,7 @@ def projected_gradient_search(p, classes, examples, trade_offs, starts=48, steps
 
 
 def minimizer_structure(W, H, classes, examples, radii=(1.0, 1.0)):
-    """Structure of a batch of points (axis 0): ETF deviation of W (Gram, :func:`~ulproofs.etf.etf_deviation`),
+    """Structure of a batch of points (axis 0): ETF deviation of W (Gram, :func:`~ulproofs.core.etf.etf_deviation`),
     ||S||/(C E1), smallest prototype and feature norms, the worst alignment cos(h_ic, w_c) and the extreme
     pairwise cosines of W. Returns {name: (min over the batch, max over the batch)}."""
     norms = np.sqrt((W * W).sum(-2))                              # (B, C)

@@ -81,8 +81,8 @@ import mpmath
 import numpy as np
 import sympy as sp
 
-from ..precision import MUTANT_MARGIN, float_tolerance, mp_tolerance
-from ..spherical import (
+from ..core.precision import MUTANT_MARGIN, float_tolerance, mp_tolerance
+from ..core.spherical import (
     AlphaPreserving,
     FlooredDecay,
     Power,
@@ -91,7 +91,7 @@ from ..spherical import (
     mp_lemma10_quantities,
     planar_descent,
 )
-from ..verdicts import Claim, EvidenceLog, Finding, finding_from_evidence
+from ..engine.verdicts import Claim, EvidenceLog, Finding, finding_from_evidence
 
 CLAIM = Claim(
     id="lemma-10",

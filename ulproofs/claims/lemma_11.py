@@ -45,9 +45,9 @@ import mpmath
 import numpy as np
 import sympy as sp
 
-from ..precision import MUTANT_MARGIN, float_tolerance, mp_tolerance
-from ..spherical import AlphaPreserving, FlooredDecay, descend, mp_feature_iterates, mp_lemma10_quantities
-from ..verdicts import Claim, EvidenceLog, Finding, Verdict
+from ..core.precision import MUTANT_MARGIN, float_tolerance, mp_tolerance
+from ..core.spherical import AlphaPreserving, FlooredDecay, descend, mp_feature_iterates, mp_lemma10_quantities
+from ..engine.verdicts import Claim, EvidenceLog, Finding, Verdict
 from . import lemma_10
 from .lemma_10 import alpha, beta, eq_84_step, xi
 

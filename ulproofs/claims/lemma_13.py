@@ -23,7 +23,7 @@ when the :math:`n\times n` matrix Q is the orthogonal projector onto the row spa
    of S' computed separately from a Gram certificate
    (:math:`XX^\top=\kappa P`, P idempotent, so :math:`\operatorname{rank}X=\operatorname{tr}P`).
 
-Every identity is an identity of the structured algebra (:mod:`ulproofs.structured`), so it
+Every identity is an identity of the structured algebra (:mod:`ulproofs.core.structured`), so it
 holds for all sizes at once. Here the generic n is the algebra's symbol C (Q acts on
 :math:`\mathbb R^C`); the algebra's identities hold for every :math:`C\ge 1`.
 
@@ -40,8 +40,8 @@ from dataclasses import dataclass, field
 
 import sympy as sp
 
-from ..structured import PROTOTYPES, SCALAR, C, StructuredMatrix
-from ..verdicts import Claim, EvidenceLog, Finding, Verdict
+from ..core.structured import PROTOTYPES, SCALAR, C, StructuredMatrix
+from ..engine.verdicts import Claim, EvidenceLog, Finding, Verdict
 
 CLAIM = Claim(
     id="lemma-13",
@@ -165,7 +165,7 @@ def record_projector_evidence(log, description, prove_paper, mutants, dense_size
 
     ``prove_paper`` and the values of ``mutants`` are callables returning a :class:`ProjectorProof`
     (called inside the timer, so the evidence records how long the proof takes). ``derived_Q``, when
-    given, is the projector :func:`~ulproofs.operator.derive_spectrum` derives; it must equal
+    given, is the projector :func:`~ulproofs.core.operator.derive_spectrum` derives; it must equal
     ``paper_Q`` in the algebra (two independent routes to the same projector).
     """
     with log.check("symbolic", description) as record:

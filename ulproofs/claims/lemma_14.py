@@ -22,8 +22,8 @@ False
 """
 from __future__ import annotations
 
-from ..structured import FEATURES, PROTOTYPES, C, N, StructuredMatrix
-from ..verdicts import Claim, EvidenceLog, Finding
+from ..core.structured import FEATURES, PROTOTYPES, C, N, StructuredMatrix
+from ..engine.verdicts import Claim, EvidenceLog, Finding
 from .lemma_13 import finding_from, prove_projector, record_projector_evidence, row_space_projector
 
 CLAIM = Claim(

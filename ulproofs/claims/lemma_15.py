@@ -25,7 +25,7 @@ and :math:`G_1=\bigl(\frac{\epsilon}{\sqrt N}I_C\otimes\mathbf 1_N^\top,\ I_C\bi
 parametrisation :math:`\mathcal E_1^\epsilon=\{VG\}`, :math:`G=(I_C-\frac1C J_C)G_1` (Lemma 13:
 :math:`W\mathbf 1_C=0\iff W=V(I_C-\frac1C J_C)`), with :math:`GG^\top=2(I_C-\frac1C J_C)`, so
 :math:`\dim\mathcal E_1^\epsilon=p(C-1)`. A second, independent route: Q equals the projector
-that :func:`~ulproofs.operator.derive_spectrum` derives from the sector reduction of B.
+that :func:`~ulproofs.core.operator.derive_spectrum` derives from the sector reduction of B.
 
 >>> proof = prove(+1)
 >>> proof.holds, proof.projector_rank
@@ -37,9 +37,9 @@ from __future__ import annotations
 
 import sympy as sp
 
-from ..operator import derive_spectrum
-from ..structured import FEATURES, PROTOTYPES, SCALAR, C, N, StructuredMatrix
-from ..verdicts import Claim, Finding
+from ..core.operator import derive_spectrum
+from ..core.structured import FEATURES, PROTOTYPES, SCALAR, C, N, StructuredMatrix
+from ..engine.verdicts import Claim, Finding
 from . import lemma_13
 from .lemma_13 import prove_projector, row_space_projector, signed_projection_finding
 

@@ -29,9 +29,9 @@ from __future__ import annotations
 
 import sympy as sp
 
-from ..operator import derive_spectrum
-from ..structured import FEATURES, PROTOTYPES, SCALAR, C, N, StructuredMatrix
-from ..verdicts import Claim, Finding
+from ..core.operator import derive_spectrum
+from ..core.structured import FEATURES, PROTOTYPES, SCALAR, C, N, StructuredMatrix
+from ..engine.verdicts import Claim, Finding
 from . import lemma_13
 from .lemma_13 import prove_projector, row_space_projector, signed_projection_finding
 

@@ -23,9 +23,9 @@ from __future__ import annotations
 
 import sympy as sp
 
-from ..operator import derive_spectrum
-from ..structured import FEATURES, PROTOTYPES, C, N, StructuredMatrix
-from ..verdicts import Claim, EvidenceLog, Finding
+from ..core.operator import derive_spectrum
+from ..core.structured import FEATURES, PROTOTYPES, C, N, StructuredMatrix
+from ..engine.verdicts import Claim, EvidenceLog, Finding
 from . import lemma_14
 from .lemma_13 import finding_from, prove_projector, record_projector_evidence, row_space_projector
 

@@ -67,9 +67,9 @@ import numpy as np
 import sympy as sp
 from sympy.polys.matrices import DomainMatrix
 
-from ..operator import coincident_eigenvalues, derive_spectrum, gamma, operator_B, p
-from ..structured import Z_SPACE, C, N, StructuredMatrix
-from ..verdicts import Claim, EvidenceLog, Finding, Verdict
+from ..core.operator import coincident_eigenvalues, derive_spectrum, gamma, operator_B, p
+from ..core.structured import Z_SPACE, C, N, StructuredMatrix
+from ..engine.verdicts import Claim, EvidenceLog, Finding, Verdict
 from . import lemma_15, lemma_16, lemma_17
 
 CLAIM = Claim(

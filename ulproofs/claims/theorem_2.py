@@ -10,7 +10,7 @@ Statement (Eq. 6--7). *Consider the gradient flow of Eq. 5 and let* :math:`Z(t)=
     b(t)=b_0+\frac{1+\gamma-\gamma C}{C}\,\zeta_2(t)\,\mathbf 1_C,
 
 with :math:`C(t)=\operatorname{diag}(\zeta_1 I_{CN},\zeta_2 I_C)` and, for the eigenvalue
-:math:`\sigma_k` of the subspace (:mod:`ulproofs.operator`),
+:math:`\sigma_k` of the subspace (:mod:`ulproofs.core.operator`),
 
 .. math::
 
@@ -27,8 +27,8 @@ evolves by :math:`\bigl(\begin{smallmatrix}1&\eta_{1,j}\sigma\\ \eta_{2,j}\sigma
 whose eigenvalues :math:`1\pm\sigma\sqrt{s}\,\eta_{2,j}` replace :math:`e^{\pm\sigma\sqrt s\,\zeta_2}`.
 
 >>> import numpy as np
->>> from ulproofs.setting import LayerPeeledProblem
->>> from ulproofs.rates import Constant, RatePair
+>>> from ulproofs.core.setting import LayerPeeledProblem
+>>> from ulproofs.core.rates import Constant, RatePair
 >>> problem = LayerPeeledProblem(p=2, C=3, N=2, gamma=0.2)
 >>> rng = np.random.default_rng(0)
 >>> H0, W0, b0 = rng.standard_normal((2, 6)), rng.standard_normal((2, 3)), np.zeros(3)
@@ -42,10 +42,10 @@ from __future__ import annotations
 import numpy as np
 import sympy as sp
 
-from ..decomposition import Decomposition
-from ..operator import derive_spectrum, operator_B, time_scaling
-from ..structured import Z_SPACE, C, StructuredMatrix
-from ..verdicts import Claim
+from ..core.decomposition import Decomposition
+from ..core.operator import derive_spectrum, operator_B, time_scaling
+from ..core.structured import Z_SPACE, C, StructuredMatrix
+from ..engine.verdicts import Claim
 from .cases import exact_problem, non_proportional_rates, ode_rate_cases, random_initial, stacked
 
 CLAIM = Claim(
@@ -114,7 +114,7 @@ def prove_flow_equation(formula=None):
 
 def prove_bias():
     """b(t) = b0 + kappa zeta2(t) solves b' = eta2 kappa 1_C, b(0) = b0 (kappa = (1+g-gC)/C)."""
-    from ..operator import gamma
+    from ..core.operator import gamma
 
     kappa = (1 + gamma - gamma * C) / C
     b0 = sp.Symbol("b_0")
@@ -166,7 +166,7 @@ class UnconstrainedDynamics:
     """Theorem 2 evaluated numerically (NumPy float64) for one initialisation.
 
     ``coefficients(t)`` returns the multipliers (u_k, v_k) of (H_k, W_k), shape (..., 5, 2), so
-    that norms and distances come from :class:`~ulproofs.decomposition.Decomposition` without
+    that norms and distances come from :class:`~ulproofs.core.decomposition.Decomposition` without
     forming Z(t); ``state(t)`` forms it.
     """
 
@@ -235,7 +235,7 @@ def commutator_of_rates():
     set); ``factor`` is the polynomial that vanishes exactly there, and ``kernel`` =
     commutator / factor, which must be free of the rates.
     """
-    from ..operator import matrix_M
+    from ..core.operator import matrix_M
 
     a1, a2, b1, b2 = sp.symbols("eta1_t1 eta1_t2 eta2_t1 eta2_t2", positive=True)
     M = matrix_M()
@@ -272,9 +272,9 @@ def closed_form_mp(problem, H0, W0, zeta1, zeta2, trade_off=None, dps=50):
     """
     import mpmath
 
-    from .. import groundtruth
-    from ..operator import gamma as gamma_symbol
-    from ..structured import N
+    from ..core import groundtruth
+    from ..core.operator import gamma as gamma_symbol
+    from ..core.structured import N
 
     exact_gamma = sp.Rational(problem.gamma) if trade_off is None else sp.Rational(
         trade_off.numerator, trade_off.denominator)
@@ -348,7 +348,7 @@ def closed_form_error(dynamics, t, reference, extra_operations=0, argument=None)
 
     ``argument(dynamics, t)`` bounds the exponents the closed form evaluates (default: this
     theorem's :func:`closed_form_argument`; Theorem 4 passes its own)."""
-    from ..precision import float_tolerance, relative_error
+    from ..core.precision import float_tolerance, relative_error
 
     coefficients = dynamics.coefficients(np.asarray(t, dtype=float))
     error = relative_error(stacked(*dynamics.parts.combine(coefficients)), reference)
@@ -361,7 +361,7 @@ def descent_tolerance(dynamics, coefficients, steps):
     """GD iterates vs the discrete closed form: each of ``steps`` steps rounds sums of up to
     CN terms; the closed form's products add ``steps`` roundings and its projections
     :func:`closed_form_operations`."""
-    from ..precision import float_tolerance
+    from ..core.precision import float_tolerance
 
     problem = dynamics.problem
     operations = steps * (problem.C * problem.N + 4) + steps + closed_form_operations(problem)
@@ -373,7 +373,7 @@ def compare_runs_with_discrete_form(dynamics, coefficients, runs, record, tolera
 
     ``tolerance_rule(dynamics, coefficients_k, k)`` gives the tolerance at step k (default:
     :func:`descent_tolerance`). Returns (passed, measured numbers)."""
-    from ..precision import relative_error
+    from ..core.precision import relative_error
 
     tolerance_rule = tolerance_rule or descent_tolerance
     errors, tolerances, between = [], [], []
@@ -389,17 +389,17 @@ def compare_runs_with_discrete_form(dynamics, coefficients, runs, record, tolera
 
 
 def check(context):
-    """Run the evidence for Theorem 2 and return a :class:`~ulproofs.verdicts.Finding`."""
+    """Run the evidence for Theorem 2 and return a :class:`~ulproofs.engine.verdicts.Finding`."""
     import mpmath
 
-    from .. import groundtruth
-    from ..descent import METHODS, gradient_descent
-    from ..operator import gamma as gamma_symbol
-    from ..operator import matrix_M
-    from ..precision import MUTANT_MARGIN, float_tolerance, mp_tolerance, relative_error
-    from ..rates import Constant, CosineAnnealing, NonProportionalRatesError, RatePair
-    from ..structured import N
-    from ..verdicts import EvidenceLog, Finding, Verdict
+    from ..core import groundtruth
+    from ..core.descent import METHODS, gradient_descent
+    from ..core.operator import gamma as gamma_symbol
+    from ..core.operator import matrix_M
+    from ..core.precision import MUTANT_MARGIN, float_tolerance, mp_tolerance, relative_error
+    from ..core.rates import Constant, CosineAnnealing, NonProportionalRatesError, RatePair
+    from ..core.structured import N
+    from ..engine.verdicts import EvidenceLog, Finding, Verdict
 
     log = EvidenceLog()
     rng = np.random.default_rng(context.seed)

@@ -22,7 +22,7 @@ Statement (reconstructed; the OCR garbles most formulas). *Consider the gradient
     \sigma\zeta_2&-\lambda_2\zeta_2\end{pmatrix}, \tag{63}
 
 with :math:`\sigma_{1^\pm}=\pm\frac{1+\gamma}{C\sqrt N}`, :math:`\sigma_{2^\pm}=\pm\frac{1+\gamma-\gamma C}
-{C\sqrt N}`, :math:`\sigma_3=0` (:mod:`ulproofs.operator`). With the eigenvalues of S (Eq. 66)
+{C\sqrt N}`, :math:`\sigma_3=0` (:mod:`ulproofs.core.operator`). With the eigenvalues of S (Eq. 66)
 
 .. math::
 
@@ -59,8 +59,8 @@ the commutator of Eq. 57 (:func:`commutator_of_rates`); the exact gradient-desce
 :class:`WeightDecayDynamics` evaluates the closed form and the exact discrete iterates.
 
 >>> import numpy as np
->>> from ulproofs.setting import LayerPeeledProblem
->>> from ulproofs.rates import Constant, RatePair
+>>> from ulproofs.core.setting import LayerPeeledProblem
+>>> from ulproofs.core.rates import Constant, RatePair
 >>> from ulproofs.claims.theorem_2 import UnconstrainedDynamics
 >>> problem = LayerPeeledProblem(p=2, C=3, N=2, gamma=0.2)
 >>> rng = np.random.default_rng(0)
@@ -81,11 +81,11 @@ import numpy as np
 import sympy as sp
 from sympy.polys.fields import sfield
 
-from ..decomposition import Decomposition
-from ..errors import AssumptionError
-from ..operator import derive_spectrum, gamma, matrix_M, operator_B, time_scaling
-from ..structured import Z_SPACE, C, N, StructuredMatrix
-from ..verdicts import Claim
+from ..core.decomposition import Decomposition
+from ..core.errors import AssumptionError
+from ..core.operator import derive_spectrum, gamma, matrix_M, operator_B, time_scaling
+from ..core.structured import Z_SPACE, C, N, StructuredMatrix
+from ..engine.verdicts import Claim
 from . import theorem_2
 from .cases import exact_problem, non_proportional_rates, ode_rate_cases, random_initial, stacked
 from .theorem_2 import closed_form_condition, closed_form_operations, s, t
@@ -686,7 +686,7 @@ class WeightDecayDynamics:
 
     ``coefficients(t)`` are the multipliers (a_k, b_k) of (H_k, W_k), shape (..., 5, 2): the
     formula exp(S(sigma_k, lambda1, lambda2, zeta1(t), zeta2(t)))(1, 1); norms and distances follow
-    from :class:`~ulproofs.decomposition.Decomposition` without forming Z(t). With
+    from :class:`~ulproofs.core.decomposition.Decomposition` without forming Z(t). With
     ``require_proportional=False`` the formula is evaluated for any rates (a negative control:
     it is the flow only for proportional rates); the discrete iterates always need them.
     """
@@ -803,7 +803,7 @@ def closed_form_mp(problem, H0, W0, zeta1, zeta2, weight_decay, trade_off=None, 
     """
     import mpmath
 
-    from .. import groundtruth
+    from ..core import groundtruth
 
     exact_gamma = sp.Rational(problem.gamma) if trade_off is None else sp.Rational(
         trade_off.numerator, trade_off.denominator)
@@ -854,7 +854,7 @@ def bias_error(dynamics, t, reference):
     r"""(relative error, tolerance) of the float64 bias at time t: a few roundings (exp, expm1,
     products), amplified by :math:`1+\lambda_2\zeta_2` (the argument of the exponentials) and by
     cancellation between :math:`\phi b_0` and the drift term."""
-    from ..precision import float_tolerance, relative_error
+    from ..core.precision import float_tolerance, relative_error
 
     zeta2 = float(dynamics.rates.eta2.integral(t))
     decay2 = dynamics.weight_decay[1]
@@ -870,7 +870,7 @@ def descent_tolerance(dynamics, coefficients, steps):
     """GD iterates vs the discrete closed form: each step rounds sums of up to CN terms plus the
     decay and update (CN + 6 roundings); the closed form's products add ``steps`` roundings and
     its projections :func:`~ulproofs.claims.theorem_2.closed_form_operations`."""
-    from ..precision import float_tolerance
+    from ..core.precision import float_tolerance
 
     problem = dynamics.problem
     operations = steps * (problem.C * problem.N + 6) + steps + closed_form_operations(problem)
@@ -899,14 +899,14 @@ def resolve_decay(problem, weight_decay):
 
 
 def check(context):
-    """Run the evidence for Theorem 4 and return a :class:`~ulproofs.verdicts.Finding`."""
+    """Run the evidence for Theorem 4 and return a :class:`~ulproofs.engine.verdicts.Finding`."""
     import mpmath
 
-    from .. import groundtruth
-    from ..descent import METHODS, gradient_descent
-    from ..precision import MUTANT_MARGIN, float_tolerance, mp_tolerance, relative_error
-    from ..rates import Constant, CosineAnnealing, NonProportionalRatesError, RatePair
-    from ..verdicts import EvidenceLog
+    from ..core import groundtruth
+    from ..core.descent import METHODS, gradient_descent
+    from ..core.precision import MUTANT_MARGIN, float_tolerance, mp_tolerance, relative_error
+    from ..core.rates import Constant, CosineAnnealing, NonProportionalRatesError, RatePair
+    from ..engine.verdicts import EvidenceLog
 
     log = EvidenceLog()
     rng = np.random.default_rng(context.seed)
@@ -1156,7 +1156,7 @@ def check(context):
 def finding_from(log):
     """REFUTED if a closed form fails against ground truth; CORRECTED when everything holds and the
     printed psi is refuted; PROVED if even the printed psi held."""
-    from ..verdicts import Finding, Verdict
+    from ..engine.verdicts import Finding, Verdict
 
     formulas = [e for e in log.items if e.kind in ("symbolic", "mpmath", "iterates", "mutant", "reading")]
     printed = [e for e in log.items if e.kind == "counterexample" and "printed psi" in e.description]

@@ -16,7 +16,7 @@ Statement. *With the prototypes W fixed and features under weight decay* :math:`
 *so* :math:`\|H(t)-\frac1\lambda WM\|=O(e^{-\lambda\zeta(t)})`; *if*
 :math:`e^{-\zeta(t)}\to0`, :math:`H(t)\to\frac1\lambda WM`, *each feature* :math:`h_{i,c}`
 *aligns to* :math:`\frac{1}{\lambda CN}(w_c-\gamma\sum_{j\ne c}w_j)`, *and for* :math:`\lambda=0`,
-:math:`H(t)=H(0)+\zeta(t)WM`. With W a simplex ETF (:mod:`ulproofs.etf`) the text reads this as
+:math:`H(t)=H(0)+\zeta(t)WM`. With W a simplex ETF (:mod:`ulproofs.core.etf`) the text reads this as
 a feature-alignment task: every feature lines up with its own prototype, so the training accuracy
 of :math:`\arg\max_jw_j^\top h` tends to 100%.
 
@@ -52,9 +52,9 @@ accuracy at 50% (C = 2, :math:`w_1=2w_2`, :math:`\gamma<\frac12`), and a rate wi
 which converges iff :math:`c_k\to0` (constant steps: :math:`0<\eta\lambda<2`).
 
 >>> import numpy as np
->>> from ulproofs.etf import simplex_etf
->>> from ulproofs.rates import Constant
->>> from ulproofs.setting import LayerPeeledProblem
+>>> from ulproofs.core.etf import simplex_etf
+>>> from ulproofs.core.rates import Constant
+>>> from ulproofs.core.setting import LayerPeeledProblem
 >>> problem = LayerPeeledProblem(p=4, C=3, N=2, gamma=0.5)
 >>> W, H0 = simplex_etf(4, 3), np.random.default_rng(0).standard_normal((4, 6))
 >>> dynamics = AnchoredDynamics(problem, H0, W, Constant(0.5), decay=0.1)
@@ -71,12 +71,12 @@ import mpmath
 import numpy as np
 import sympy as sp
 
-from .. import groundtruth
-from ..errors import AssumptionError
-from ..operator import gamma, label_matrix, matrix_M
-from ..rates import Constant, CosineAnnealing, Step
-from ..structured import FEATURES, PROTOTYPES, SCALAR, C, N, StructuredMatrix
-from ..verdicts import Claim
+from ..core import groundtruth
+from ..core.errors import AssumptionError
+from ..core.operator import gamma, label_matrix, matrix_M
+from ..core.rates import Constant, CosineAnnealing, Step
+from ..core.structured import FEATURES, PROTOTYPES, SCALAR, C, N, StructuredMatrix
+from ..engine.verdicts import Claim
 from .theorem_2 import t, zeta
 
 CLAIM = Claim(
@@ -386,7 +386,7 @@ def closed_form_operations(problem):
 def closed_form_tolerance(dynamics, t, extra_operations=0):
     r"""float64 tolerance of Eq. 17 at time t: the argument :math:`\lambda\zeta` of exp carries a
     relative rounding amplified by :math:`1+\lambda\zeta`, the combination by :func:`AnchoredDynamics.condition`."""
-    from ..precision import float_tolerance
+    from ..core.precision import float_tolerance
 
     a, d = dynamics.multipliers(t)
     argument = dynamics.decay * float(dynamics.eta.integral(t))
@@ -397,7 +397,7 @@ def closed_form_tolerance(dynamics, t, extra_operations=0):
 def descent_tolerance(dynamics, step):
     """GD iterates vs the exact discrete closed form after ``step`` steps: each step rounds W M (C terms)
     and a three-term update; the closed form's product and sum add ``step`` roundings."""
-    from ..precision import float_tolerance
+    from ..core.precision import float_tolerance
 
     c, d = dynamics.discrete_multipliers(step)
     operations = step * (dynamics.problem.C + 6) + closed_form_operations(dynamics.problem)
@@ -592,7 +592,7 @@ def make_problem(p, C_, N_, gamma_text):
     """(problem, exact gamma as a Fraction)."""
     from fractions import Fraction
 
-    from ..setting import LayerPeeledProblem
+    from ..core.setting import LayerPeeledProblem
 
     exact = Fraction(gamma_text)
     return LayerPeeledProblem(p=p, C=C_, N=N_, gamma=float(exact)), exact
@@ -600,15 +600,15 @@ def make_problem(p, C_, N_, gamma_text):
 
 def draw_prototypes(problem, rng, etf=False):
     """A simplex ETF (unit prototypes) or a Gaussian W, from ``rng``."""
-    from ..etf import simplex_etf
+    from ..core.etf import simplex_etf
 
     return simplex_etf(problem.p, problem.C, seed=rng) if etf else rng.standard_normal((problem.p, problem.C))
 
 
 def run_descent(problem, H0, W, schedule, decay, steps, record_steps=None, method="class-mean", device=None):
     """Real gradient descent on Eq. 16 (W and b fixed, weight decay lambda on H only)."""
-    from ..descent import gradient_descent
-    from ..rates import RatePair
+    from ..core.descent import gradient_descent
+    from ..core.rates import RatePair
 
     return gradient_descent(problem, H0, W, np.zeros(problem.C), RatePair(schedule, schedule), steps,
                             record_steps=record_steps, method=method, device=device, weight_decay=(decay, 0.0),
@@ -620,7 +620,7 @@ def expm_comparison(problem, H0, W, rate, decay, time, exact_gamma, dps=groundtr
 
     Returns a dict of errors with their tolerances; ``passed`` says whether all hold.
     """
-    from ..precision import mp_tolerance, relative_error
+    from ..core.precision import mp_tolerance, relative_error
 
     dynamics = AnchoredDynamics(problem, H0, W, Constant(rate), decay)
     with mpmath.workdps(dps):
@@ -650,7 +650,7 @@ def expm_comparison(problem, H0, W, rate, decay, time, exact_gamma, dps=groundtr
 
 def ode_comparison(problem, H0, W, schedule, decay, time, exact_gamma, dps=groundtruth.DEFAULT_DPS):
     """Eq. 17 (float64 and ``dps`` digits) and its 1/(2 lambda) mutant against mpmath.odefun."""
-    from ..precision import MUTANT_MARGIN, mp_tolerance, relative_error
+    from ..core.precision import MUTANT_MARGIN, mp_tolerance, relative_error
 
     ode = ode_solution(problem, H0, W, schedule, decay, time, exact_gamma, dps)
     dynamics = AnchoredDynamics(problem, H0, W, schedule, decay)
@@ -672,7 +672,7 @@ def ode_comparison(problem, H0, W, schedule, decay, time, exact_gamma, dps=groun
 
 def descent_comparison(problem, H0, W, schedule, decay, steps, record, methods, device=None):
     """GD iterates of every method against the exact discrete closed form; W must stay fixed."""
-    from ..precision import relative_error
+    from ..core.precision import relative_error
 
     dynamics = AnchoredDynamics(problem, H0, W, schedule, decay)
     errors, tolerances, unchanged = [], [], True
@@ -690,7 +690,7 @@ def descent_comparison(problem, H0, W, schedule, decay, steps, record, methods, 
 
 def flipped_product_error(problem, H0, W, schedule, decay, steps, device=None):
     """(error, tolerance) of the mutant c_k = prod (1 + eta_j lambda) against a GD run."""
-    from ..precision import relative_error
+    from ..core.precision import relative_error
 
     dynamics = AnchoredDynamics(problem, H0, W, schedule, decay)
     run = run_descent(problem, H0, W, schedule, decay, steps, device=device)
@@ -701,7 +701,7 @@ def flipped_product_error(problem, H0, W, schedule, decay, steps, device=None):
 
 def small_step_gaps(problem, H0, W, make, decay=SMALL_STEP_DECAY, steps_sizes=SMALL_STEPS, device=None):
     """Relative gap between GD with step h and Eq. 17 at the same zeta (K = SMALL_STEP_TIME/h steps)."""
-    from ..precision import relative_error
+    from ..core.precision import relative_error
 
     gaps = []
     for h in steps_sizes:
@@ -734,7 +734,7 @@ def etf_accuracy_run(problem, H0, W, schedule, decay, device=None):
 
 def two_prototype_run(rng, device=None, decay=0.1, steps=600):
     """GD with C = 2, w1 = 2 w2 (p = 3, N = 4, gamma = 0.1, eta = 0.5): the final training accuracy."""
-    from ..setting import LayerPeeledProblem
+    from ..core.setting import LayerPeeledProblem
 
     problem = LayerPeeledProblem(p=3, C=2, N=4, gamma=0.1)
     w2 = rng.standard_normal(3)
@@ -746,7 +746,7 @@ def two_prototype_run(rng, device=None, decay=0.1, steps=600):
 def random_prototype_accuracies(rng, sizes, gamma_value=0.1, draws=200):
     """Limit accuracy of W M (the same for every lambda > 0) for Gaussian W at each (p, C), N = 1:
     the fraction of draws below 100% and the worst accuracy."""
-    from ..setting import LayerPeeledProblem
+    from ..core.setting import LayerPeeledProblem
 
     result = {}
     for p_, C_ in sizes:
@@ -759,7 +759,7 @@ def random_prototype_accuracies(rng, sizes, gamma_value=0.1, draws=200):
 
 def bounded_zeta_run(problem, H0, W, decay=0.3, device=None):
     """Cosine annealing 0.5 -> 0 over 40 steps (zeta(oo) = 10): GD stops short of WM/lambda for good."""
-    from ..precision import relative_error
+    from ..core.precision import relative_error
 
     schedule = CosineAnnealing(0.5, 40.0, 0.0)
     dynamics = AnchoredDynamics(problem, H0, W, schedule, decay)
@@ -838,7 +838,7 @@ def _symbolic_evidence(log):
 
 
 def _ground_truth_evidence(log, rng, dps):
-    from ..precision import MUTANT_MARGIN, relative_error
+    from ..core.precision import MUTANT_MARGIN, relative_error
 
     for case in EXPM_CASES:
         p_, C_, N_, gamma_text, decay, rate, time, etf = case
@@ -868,8 +868,8 @@ def _ground_truth_evidence(log, rng, dps):
 
 
 def _descent_evidence(log, rng, device, paper_scale):
-    from ..etf import simplex_etf
-    from ..precision import MUTANT_MARGIN
+    from ..core.etf import simplex_etf
+    from ..core.precision import MUTANT_MARGIN
 
     problem, _ = make_problem(*DESCENT_SIZE)
     H0, W = rng.standard_normal((problem.p, problem.examples)), draw_prototypes(problem, rng)
@@ -907,7 +907,7 @@ def _descent_evidence(log, rng, device, paper_scale):
 
 
 def _accuracy_evidence(log, rng, device, paper_scale):
-    from ..setting import LayerPeeledProblem
+    from ..core.setting import LayerPeeledProblem
 
     cases = ACCURACY_CASES + ((PAPER_ACCURACY_CASE,) if paper_scale else ())
     for p_, C_, N_, gamma_value, rate, decay in cases:
@@ -941,13 +941,13 @@ def _accuracy_evidence(log, rng, device, paper_scale):
 
 
 def check(context):
-    """Run the evidence for Theorem 6 and return a :class:`~ulproofs.verdicts.Finding`.
+    """Run the evidence for Theorem 6 and return a :class:`~ulproofs.engine.verdicts.Finding`.
 
     PROVED when the symbolic derivations, the mpmath and gradient-descent comparisons and the mutants all
     hold; REFUTED when a comparison with ground truth fails. The counterexamples lie outside the
     theorem's hypotheses (a W that is no ETF, a bounded zeta); they show the hypotheses are needed.
     """
-    from ..verdicts import EvidenceLog, Finding, Verdict
+    from ..engine.verdicts import EvidenceLog, Finding, Verdict
 
     log = EvidenceLog()
     rng = np.random.default_rng(context.seed)

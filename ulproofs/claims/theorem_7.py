@@ -56,10 +56,10 @@ import numpy as np
 import sympy as sp
 import torch
 
-from ..etf import simplex_etf
-from ..precision import MUTANT_MARGIN, float_tolerance, relative_error
-from ..setting import LayerPeeledProblem
-from ..spherical import (
+from ..core.etf import simplex_etf
+from ..core.precision import MUTANT_MARGIN, float_tolerance, relative_error
+from ..core.setting import LayerPeeledProblem
+from ..core.spherical import (
     AlphaPreserving,
     FlooredDecay,
     SphericalProblem,
@@ -68,7 +68,7 @@ from ..spherical import (
     mp_lemma10_quantities,
     random_features,
 )
-from ..verdicts import Claim, EvidenceLog, Finding, Verdict, finding_from_evidence
+from ..engine.verdicts import Claim, EvidenceLog, Finding, Verdict, finding_from_evidence
 from . import lemma_10
 
 CLAIM = Claim(

@@ -42,7 +42,7 @@ What goes wrong, and the correction (:data:`CORRECTION`):
   linearly in t.
 * What holds for every PSD K: :math:`z(t)=e^{(A\otimes B)t}z(0)
   =\sum_k(e^{\sigma_ktA}\otimes Q_k)z(0)` with the five eigencomponents :math:`(\sigma_k,Q_k)`
-  of B (:func:`~ulproofs.operator.derive_spectrum`), i.e.
+  of B (:func:`~ulproofs.core.operator.derive_spectrum`), i.e.
 
 .. math::
 
@@ -58,7 +58,7 @@ Eq(2*p, C*(N + 1))
 >>> kernel_block(0).is_diagonalizable(), kernel_block(sp.Symbol("kappa", positive=True)).is_diagonalizable()
 (False, True)
 >>> import numpy as np
->>> from ulproofs.setting import LayerPeeledProblem
+>>> from ulproofs.core.setting import LayerPeeledProblem
 >>> problem = LayerPeeledProblem(p=1, C=2, N=1, gamma=0.0)       # M = I_2 / 2
 >>> H, W = spectral_state(np.zeros((1, 1)), problem, np.array([[1.0, 0.0]]), np.zeros((1, 2)), t=2)
 >>> [float(x) for x in W]                                       # K = 0: W(t) = W0 + t H0 M^T
@@ -74,13 +74,13 @@ import mpmath
 import numpy as np
 import sympy as sp
 
-from .. import groundtruth
-from ..errors import AssumptionError
-from ..operator import derive_spectrum, gamma, operator_B, p
-from ..precision import mp_tolerance
-from ..setting import LayerPeeledProblem
-from ..structured import Z_SPACE, C, N, StructuredMatrix
-from ..verdicts import Claim
+from ..core import groundtruth
+from ..core.errors import AssumptionError
+from ..core.operator import derive_spectrum, gamma, operator_B, p
+from ..core.precision import mp_tolerance
+from ..core.setting import LayerPeeledProblem
+from ..core.structured import Z_SPACE, C, N, StructuredMatrix
+from ..engine.verdicts import Claim
 
 CLAIM = Claim(
     id="theorem-8",
@@ -237,7 +237,7 @@ def printed_transform_obstruction():
     (mixed product), and :math:`X\otimes B` with :math:`X\ne0` is diagonal only if B is. Returns B's
     entry :math:`M_{c,(c,i)}` (own class), summed from the structured M's Kronecker terms: 1/(CN),
     nonzero for all C, N, :math:`\gamma`."""
-    from ..operator import matrix_M
+    from ..core.operator import matrix_M
 
     # an own-class entry picks up the I (x) 1^T term and the all-ones term
     return sp.simplify(sum(matrix_M().blocks[(0, 0)].values()))
@@ -430,7 +430,7 @@ def generator_A(K):
 
 
 def generators(K, problem, trade_off=None, dps=groundtruth.DEFAULT_DPS):
-    """(K, A, B, A (x) B) at the current precision; B from M's definition (:mod:`ulproofs.groundtruth`)."""
+    """(K, A, B, A (x) B) at the current precision; B from M's definition (:mod:`ulproofs.core.groundtruth`)."""
     K = groundtruth.mp_matrix(validate_kernel(K, problem.p))
     A = generator_A(K)
     B = groundtruth.dense_generator(problem, 1, trade_off, dps)
@@ -586,7 +586,7 @@ def _dense_spectrum(C_, N_, trade_off):
 
 def spectral_state(K, problem, H0, W0, t, trade_off=None, dps=groundtruth.DEFAULT_DPS, scale=1):
     r"""The corrected closed form for any PSD K: :math:`X(t)=\sum_ke^{\sigma_ktA}X_0Q_k` with B's five
-    eigencomponents from :func:`~ulproofs.operator.derive_spectrum` (``scale`` multiplies every
+    eigencomponents from :func:`~ulproofs.core.operator.derive_spectrum` (``scale`` multiplies every
     :math:`\sigma_k`; 1 is the formula, other values are mutants). Returns (H, W) in mpmath."""
     _require_dps(dps)
     problem.check_shapes(H=H0, W=W0)
@@ -736,9 +736,9 @@ def _to_numpy_pair(pair):
 
 
 def check(context):
-    """Run the evidence for Theorem 8 and return a :class:`~ulproofs.verdicts.Finding`."""
-    from ..precision import MUTANT_MARGIN, float_tolerance, relative_error
-    from ..verdicts import EvidenceLog
+    """Run the evidence for Theorem 8 and return a :class:`~ulproofs.engine.verdicts.Finding`."""
+    from ..core.precision import MUTANT_MARGIN, float_tolerance, relative_error
+    from ..engine.verdicts import EvidenceLog
 
     log = EvidenceLog()
     rng = np.random.default_rng(context.seed)
@@ -970,7 +970,7 @@ def check(context):
 def finding_from(log):
     """CORRECTED when the corrected statements hold and the printed one fails; PROVED when the printed one
     holds too; REFUTED when the printed one fails and no correction is established."""
-    from ..verdicts import Finding, Verdict
+    from ..engine.verdicts import Finding, Verdict
 
     formulas = [e for e in log.items if e.kind != "counterexample"]
     counterexamples = [e for e in log.items if e.kind == "counterexample"]

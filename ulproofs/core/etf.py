@@ -24,7 +24,7 @@ seeded :class:`numpy.random.Generator` (QR of a Gaussian matrix, signs fixed by
 ``torch.as_tensor(W.T)`` if the layer stores prototypes as rows (``nn.Linear.weight`` is C x p).
 
 :func:`etf_deviation` measures how far any W is from a simplex ETF of its own scale;
-:func:`is_simplex_etf` compares that with a float64 tolerance from :mod:`ulproofs.precision`.
+:func:`is_simplex_etf` compares that with a float64 tolerance from :mod:`ulproofs.core.precision`.
 
 >>> import numpy as np
 >>> W = simplex_etf(p=3, C=4, scale=2.0, seed=0)
@@ -91,7 +91,7 @@ def simplex_etf(p, C, scale=1.0, seed=0):
     r"""A p x C simplex ETF (columns are the C prototypes, each of norm ``scale``).
 
     ``seed`` is an int (or a :class:`numpy.random.Generator`, used as is); the same seed gives
-    the same W, different seeds rotate the frame. Raises :class:`~ulproofs.errors.AssumptionError`
+    the same W, different seeds rotate the frame. Raises :class:`~ulproofs.core.errors.AssumptionError`
     for C < 2, p < C - 1 or scale <= 0.
     """
     _check_sizes(p, C)

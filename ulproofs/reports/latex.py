@@ -36,7 +36,7 @@ from pathlib import Path
 import sympy as sp
 from sympy.printing.latex import LatexPrinter
 
-from .errors import AssumptionError
+from ..core.errors import AssumptionError
 
 # ------------------------------------------------------------------------------------------------
 # Printing in the paper's notation
@@ -146,7 +146,7 @@ def fallback_formulas():
 
 
 def _spectrum():
-    from .operator import derive_spectrum
+    from ..core.operator import derive_spectrum
 
     return {component.label: component for component in derive_spectrum()}
 
@@ -176,7 +176,7 @@ _register_spectrum()
 @_formula("ProjectorCentring", "lemma-13", r"\Pi_S",
           r"projection onto $\{W: W\mathbf{1}_C = 0\}$ (acting on the right), as proved", parser=False)
 def _projector_centring():
-    from .claims import lemma_13
+    from ..claims import lemma_13
 
     return lemma_13.paper_projector()
 
@@ -184,7 +184,7 @@ def _projector_centring():
 @_formula("ProjectorWithinClass", "lemma-14", r"\Pi_S",
           r"projection onto $\{H: H(I_C\otimes\mathbf{1}_N) = 0\}$ (acting on the right), as proved", parser=False)
 def _projector_within():
-    from .claims import lemma_14
+    from ..claims import lemma_14
 
     return lemma_14.paper_projector()
 
@@ -192,20 +192,20 @@ def _projector_within():
 # --- Theorem 2 ----------------------------------------------------------------------------------
 @_formula("AlphaK", "theorem-2", r"\alpha_k", r"Eq.~41: $\alpha_k(t)$ for the eigenvalue $\sigma$ of $\Pi_k$")
 def _alpha():
-    from .claims.theorem_2 import alpha_beta, sigma_symbol, zeta1_symbol, zeta2_symbol
+    from ..claims.theorem_2 import alpha_beta, sigma_symbol, zeta1_symbol, zeta2_symbol
 
     return alpha_beta(sigma_symbol, zeta1_symbol, zeta2_symbol)[0]
 
 
 @_formula("BetaK", "theorem-2", r"\beta_k", r"Eq.~41: $\beta_k(t)$ for the eigenvalue $\sigma$ of $\Pi_k$")
 def _beta():
-    from .claims.theorem_2 import alpha_beta, sigma_symbol, zeta1_symbol, zeta2_symbol
+    from ..claims.theorem_2 import alpha_beta, sigma_symbol, zeta1_symbol, zeta2_symbol
 
     return alpha_beta(sigma_symbol, zeta1_symbol, zeta2_symbol)[1]
 
 
 def _alpha_beta_of(label, which):
-    from .claims.theorem_2 import alpha_beta, zeta1_symbol, zeta2_symbol
+    from ..claims.theorem_2 import alpha_beta, zeta1_symbol, zeta2_symbol
 
     return alpha_beta(_spectrum()[label].eigenvalue, zeta1_symbol, zeta2_symbol)[which]
 
@@ -220,14 +220,14 @@ for _label, _word, _index, _sign in _SUBSPACES[:4]:
 @_formula("BiasDrift", "theorem-2", r"\kappa",
           r"bias velocity per unit of $\eta_2$: $b(t) = b_0 + \kappa\,\zeta_2(t)\mathbf{1}_C$ (Eq.~7, read with $1/C$)")
 def _bias_drift():
-    from .claims.theorem_4 import drift
+    from ..claims.theorem_4 import drift
 
     return drift()
 
 
 def _component_multipliers(propagator, label):
     """(u, v) with Q_label @ propagator = Q_label @ diag(u I_CN, v I_C), read off the structured blocks."""
-    from .operator import time_scaling
+    from ..core.operator import time_scaling
 
     Q = _spectrum()[label].projector
     product = (Q @ propagator).simplified()
@@ -241,7 +241,7 @@ def _component_multipliers(propagator, label):
 
 
 def _discrete(which):
-    from .claims.theorem_2 import discrete_propagator
+    from ..claims.theorem_2 import discrete_propagator
 
     propagator, products = discrete_propagator()
     _, plus, minus = products["E1+"]
@@ -271,7 +271,7 @@ def _discrete_v():
 
 # --- Corollary 3 --------------------------------------------------------------------------------
 def _limit(label, which):
-    from .claims.corollary_3 import limit_multipliers
+    from ..claims.corollary_3 import limit_multipliers
 
     return {row[0]: row[1:] for row in limit_multipliers()}[label][which]
 
@@ -286,7 +286,7 @@ for _label, _word, _sign in (("E1+", "Plus", "+"), ("E1-", "Minus", "-")):
 @_formula("ZTilde", "corollary-3", r"\tilde Q", r"$\tilde Z = Z_0\tilde Q$, the limit of "
           r"$e^{-(1+\gamma)\sqrt{\zeta_1\zeta_2}/(C\sqrt{N})}Z(t)$", parser=False)
 def _z_tilde():
-    from .claims.corollary_3 import limit_propagator
+    from ..claims.corollary_3 import limit_propagator
 
     return limit_propagator()
 
@@ -294,7 +294,7 @@ def _z_tilde():
 @_formula("GrowthExponent", "corollary-3", r"\lambda_1",
           r"$\|Z(t)\|$ grows like $e^{\lambda_1 X}$, $X=\sqrt{\zeta_1\zeta_2}/(C\sqrt{N})$")
 def _growth():
-    from .claims.corollary_3 import growth_exponents
+    from ..claims.corollary_3 import growth_exponents
 
     return growth_exponents()["E1+"]
 
@@ -302,7 +302,7 @@ def _growth():
 @_formula("DominanceGap", "corollary-3", r"\lambda_1^2-\lambda_2^2",
           r"$\mathcal{E}_1$ strictly dominates $\mathcal{E}_2$ iff this is positive")
 def _gap():
-    from .claims.corollary_3 import dominance_gap
+    from ..claims.corollary_3 import dominance_gap
 
     return dominance_gap()
 
@@ -310,7 +310,7 @@ def _gap():
 @_formula("DominanceRange", "corollary-3", r"\gamma\in",
           r"where $\mathcal{E}_1$ dominates, $C>2$ (every $\gamma>0$ when $C=2$)", parser=False)
 def _range():
-    from .claims.corollary_3 import dominance_range
+    from ..claims.corollary_3 import dominance_range
 
     return dominance_range()["C>2"]
 
@@ -318,14 +318,14 @@ def _range():
 @_formula("ResidualExponent", "corollary-3", r"\rho",
           r"Eq.~10: $\|\Delta(t)\| = O(e^{\rho X})$, $X=\sqrt{\zeta_1\zeta_2}/(C\sqrt{N})$")
 def _residual():
-    from .claims.corollary_3 import residual_exponent
+    from ..claims.corollary_3 import residual_exponent
 
     return residual_exponent()
 
 
 @_formula("FastestTradeOff", "corollary-3", r"\gamma^{*}", r"the $\gamma$ minimising the residual exponent")
 def _fastest():
-    from .claims.corollary_3 import fastest_trade_off
+    from ..claims.corollary_3 import fastest_trade_off
 
     return fastest_trade_off()[0]
 
@@ -333,7 +333,7 @@ def _fastest():
 @_formula("FastestExponent", "corollary-3", r"\rho(\gamma^{*})",
           r"the residual exponent at $\gamma^*$, in units of $X$")
 def _fastest_value():
-    from .claims.corollary_3 import fastest_trade_off
+    from ..claims.corollary_3 import fastest_trade_off
 
     return fastest_trade_off()[1]
 
@@ -341,7 +341,7 @@ def _fastest_value():
 @_formula("FastestRate", "corollary-3", r"\log\|\Delta(t)\|\sim",
           r"the fastest residual rate in $\zeta_1,\zeta_2$")
 def _fastest_rate():
-    from .claims.corollary_3 import fastest_trade_off
+    from ..claims.corollary_3 import fastest_trade_off
 
     return fastest_trade_off()[2]
 
@@ -349,7 +349,7 @@ def _fastest_rate():
 @_formula("SelfDuality", "corollary-3", r"k", r"$\tilde Z\in\{(H,W): H = k\,W\otimes\mathbf{1}_N^\top,\ "
           r"W\mathbf{1}_C = 0\}$ with this $k$")
 def _self_duality():
-    from .claims.corollary_3 import self_duality_constant
+    from ..claims.corollary_3 import self_duality_constant
 
     return self_duality_constant()
 
@@ -365,7 +365,7 @@ class Norm(sp.Function):
 @_formula("LemmaOneCurvature", "lemma-1", r"\kappa",
           r"$\sum_c\|v_c\|^2 = (1+\gamma)^2\sum_c\|w_c\|^2 + \kappa\|S\|^2$, $S=\sum_c w_c$")
 def _curvature():
-    from .claims.lemma_1 import curvature
+    from ..claims.lemma_1 import curvature
 
     return sp.factor(curvature())
 
@@ -373,7 +373,7 @@ def _curvature():
 @_formula("LemmaOneThreshold", "lemma-1", r"\gamma_{\mathrm{c}}",
           r"$\kappa$ changes sign at $\gamma_{\mathrm{c}}$ ($C>2$)")
 def _threshold():
-    from .claims.lemma_1 import THRESHOLD
+    from ..claims.lemma_1 import THRESHOLD
 
     return THRESHOLD
 
@@ -381,7 +381,7 @@ def _threshold():
 @_formula("LemmaOneDirection", "lemma-1", r"v_c", r"$\mathcal{L} = -\frac{1}{CN}\sum_{i,c} v_c^\top h_{i,c}$: "
           r"the column $c$ of $W T$, $T = (1+\gamma)I_C - \gamma\mathbf{1}_C\mathbf{1}_C^\top$")
 def _direction():
-    from .claims.lemma_1 import class_transform
+    from ..claims.lemma_1 import class_transform
 
     transform = class_transform()
     (terms,) = transform.blocks.values()
@@ -392,7 +392,7 @@ def _direction():
 @_formula("LemmaOneMinimum", "lemma-1", r"\min\mathcal{L}",
           r"the exact minimum over the product of balls ($p\ge 2$ or $C$ even)")
 def _minimum():
-    from .claims.lemma_1 import minimum_value
+    from ..claims.lemma_1 import minimum_value
 
     return minimum_value()
 
@@ -400,7 +400,7 @@ def _minimum():
 @_formula("LemmaOneMinimumInterior", "lemma-1", r"\min\mathcal{L}",
           r"for $0\le\gamma\le 2/(C-2)$ (the first branch of the maximum)")
 def _minimum_interior():
-    from .claims.lemma_1 import minimum_value
+    from ..claims.lemma_1 import minimum_value
 
     return _branch(minimum_value(), 0)
 
@@ -408,7 +408,7 @@ def _minimum_interior():
 @_formula("LemmaOneMinimumBeyond", "lemma-1", r"\min\mathcal{L}",
           r"for $\gamma > 2/(C-2)$: total collapse (the second branch, $\gamma C - 1 - \gamma > 0$)")
 def _minimum_beyond():
-    from .claims.lemma_1 import minimum_value
+    from ..claims.lemma_1 import minimum_value
 
     return _branch(minimum_value(), 1)
 
@@ -426,7 +426,7 @@ def _branch(minimum, which):
 @_formula("LemmaOneMinimizerFeature", "lemma-1", r"h_{i,c}",
           r"the minimizing feature for fixed $W$ (Cauchy--Schwarz equality case), when $v_c\ne 0$", parser=False)
 def _minimizer_feature():
-    from .claims.lemma_1 import E2
+    from ..claims.lemma_1 import E2
 
     v = sp.Symbol("v_c")
     return E2 * v / Norm(v)
@@ -436,8 +436,8 @@ def _minimizer_feature():
           r"the minimizers for $0<\gamma<2/(C-2)$ (corrected Lemma 1): norms at the bound, zero sum, "
           r"aligned features", parser=False)
 def _minimizer_set():
-    from .claims.lemma_1 import E1, E2
-    from .structured import C
+    from ..claims.lemma_1 import E1, E2
+    from ..core.structured import C
 
     w, h, c = sp.Symbol("w_c"), sp.Symbol("h_{i,c}"), sp.Symbol("c", integer=True, positive=True)
     return sp.And(sp.Eq(Norm(w), E1), sp.Eq(sp.Sum(w, (c, 1, C)), 0), sp.Eq(h, E2 * w / E1), evaluate=False)
@@ -447,7 +447,7 @@ def _minimizer_set():
 @_formula("TheoremEightCondition", "theorem-8", r"\text{printed }\mathcal{C}\text{ defined} \iff",
           r"$U_B^{-1}U_A^{-1}$ multiplies a $C(N+1)$- by a $2p$-square matrix")
 def _printed_condition():
-    from .claims.theorem_8 import printed_transform_condition
+    from ..claims.theorem_8 import printed_transform_condition
 
     return printed_transform_condition()
 
@@ -456,7 +456,7 @@ def _printed_condition():
           r"corrected transform: $\mathcal{C}z(t) = e^{(\Lambda_A\otimes\Lambda_B)t}\mathcal{C}z(0)$ "
           r"(for a positive definite $K$)", parser=False)
 def _corrected_transform():
-    from .claims.theorem_8 import block_sizes
+    from ..claims.theorem_8 import block_sizes
 
     sizes = block_sizes()
     U_A = sp.MatrixSymbol("U_A", *sizes["A"])
@@ -467,7 +467,7 @@ def _corrected_transform():
 @_formula("TheoremEightGenerator", "theorem-8", r"A",
           r"Eq.~95: $X' = AXB$ for $X=\operatorname{diag}(H,W)$, sizes reconstructed", parser=False)
 def _generator_a():
-    from .claims.theorem_8 import _block_matrices
+    from ..claims.theorem_8 import _block_matrices
 
     (A, _, _), _ = _block_matrices()
     return A
@@ -476,7 +476,7 @@ def _generator_a():
 @_formula("TheoremEightKernelEigenvalues", "theorem-8", r"\operatorname{spec}A_\kappa",
           r"eigenvalues of $A$ on $\operatorname{span}\{(v,0),(0,v)\}$, $Kv=\kappa v$", parser=False)
 def _kernel_eigenvalues():
-    from .claims.theorem_8 import kernel_block_facts
+    from ..claims.theorem_8 import kernel_block_facts
 
     return sp.FiniteSet(*kernel_block_facts()["eigenvalues"])
 
@@ -485,7 +485,7 @@ def _kernel_eigenvalues():
           r"the closed form on one eigenpair of $K$ ($\tau=\sigma_k t$); at $\kappa = 0$ the Jordan block "
           r"$\begin{pmatrix}1&0\\\tau&1\end{pmatrix}$", parser=False)
 def _kernel_propagator():
-    from .claims.theorem_8 import kernel_block
+    from ..claims.theorem_8 import kernel_block
 
     tau, kappa = sp.symbols("tau kappa", positive=True)
     return (kernel_block(kappa) * tau).exp().applyfunc(sp.simplify)
@@ -493,8 +493,8 @@ def _kernel_propagator():
 
 # --- Eq. 25 -------------------------------------------------------------------------------------
 def _mse_field(which):
-    from .claims.eq_25 import gradient_flow
-    from .structured import C, N
+    from ..claims.eq_25 import gradient_flow
+    from ..core.structured import C, N
 
     return gradient_flow(sp.Rational(1, 2) / (C * N))[which]
 
@@ -508,8 +508,8 @@ for _which, _name, _symbol in ((0, "H", "H'"), (1, "W", "W'"), (2, "B", "b'")):
 @_formula("MseFactor", "eq-25", r"\kappa", r"$\mathcal{C}(t)=\kappa(W^\top H + b\mathbf{1}^\top - Y)$ makes "
           r"Eq.~25 the gradient flow of $\frac{1}{2CN}\|\cdot\|^2$")
 def _mse_factor():
-    from .claims.eq_25 import matching_factor
-    from .structured import C, N
+    from ..claims.eq_25 import matching_factor
+    from ..core.structured import C, N
 
     return matching_factor(sp.Rational(1, 2) / (C * N))
 
@@ -517,8 +517,8 @@ def _mse_factor():
 @_formula("MseCubic", "eq-25", r"[F_{H'}(\lambda x)]_{\lambda^3}",
           r"the cubic part of the MSE field: nonzero, so the flow is not linear", parser=False)
 def _mse_cubic():
-    from .claims.eq_25 import matching_factor, mse_scaling
-    from .structured import C, N
+    from ..claims.eq_25 import matching_factor, mse_scaling
+    from ..core.structured import C, N
 
     return mse_scaling(matching_factor(sp.Rational(1, 2) / (C * N)))[3]
 
@@ -527,7 +527,7 @@ def _mse_cubic():
 @_formula("TieThreshold", "appendix-a", r"\tau^{*}",
           r"$L_\gamma < -(1+\gamma)\tau^*$ implies correct classification (simplex ETF); tight")
 def _tie():
-    from .claims.appendix_a import tie_threshold
+    from ..claims.appendix_a import tie_threshold
 
     return tie_threshold()
 
@@ -535,7 +535,7 @@ def _tie():
 @_formula("BinaryEntropyGap", "appendix-a", r"\inf_z\bigl(\log(1+e^{z})-\gamma z\bigr)",
           r"the per-class gap of the multi-binary bound, $0<\gamma<1$")
 def _entropy():
-    from .claims.appendix_a import binary_entropy_gap
+    from ..claims.appendix_a import binary_entropy_gap
 
     return binary_entropy_gap()
 
@@ -543,14 +543,14 @@ def _entropy():
 @_formula("CrossEntropyBound", "appendix-a", r"\text{CE form}",
           r"the second term of the bound (c), $\Lambda=\log\sum_i e^{z_i}$")
 def _ce_bound():
-    from .claims.appendix_a import ce_bound_rhs
+    from ..claims.appendix_a import ce_bound_rhs
 
     return ce_bound_rhs()
 
 
 # --- Theorem 4 ----------------------------------------------------------------------------------
 def _weight_decay_arguments():
-    from .claims import theorem_4
+    from ..claims import theorem_4
 
     return (theorem_4.sigma_symbol, theorem_4.lambda1, theorem_4.lambda2, theorem_4.zeta1_symbol,
             theorem_4.zeta2_symbol)
@@ -559,13 +559,13 @@ def _weight_decay_arguments():
 @_formula("TheoremFourS", "theorem-4", r"S(\sigma,\lambda_1,\lambda_2,\zeta_1,\zeta_2)",
           r"Eq.~63: $(a_k,b_k)^\top = e^{S(\sigma_k,\ldots)}(1,1)^\top$ on each subspace", parser=False)
 def _s_matrix():
-    from .claims.theorem_4 import S_matrix
+    from ..claims.theorem_4 import S_matrix
 
     return S_matrix(*_weight_decay_arguments())
 
 
 def _theta(which):
-    from .claims.theorem_4 import eigenvalues_eq66
+    from ..claims.theorem_4 import eigenvalues_eq66
 
     return eigenvalues_eq66(*_weight_decay_arguments())[which]
 
@@ -578,7 +578,7 @@ for _which, _name in ((0, "One"), (1, "Two")):
 @_formula("WeightDecayA", "theorem-4", r"a(t)", r"Eq.~69: the $H$-multiplier $[e^{S}(1,1)^\top]_1$ "
           r"($\theta_1\ne\theta_2$)")
 def _multiplier_a():
-    from .claims.theorem_4 import multipliers_eq69
+    from ..claims.theorem_4 import multipliers_eq69
 
     return multipliers_eq69(*_weight_decay_arguments())[0]
 
@@ -586,7 +586,7 @@ def _multiplier_a():
 @_formula("WeightDecayB", "theorem-4", r"b(t)", r"Eq.~69 as derived (two signs differ from the OCR): the "
           r"$W$-multiplier $[e^{S}(1,1)^\top]_2$")
 def _multiplier_b():
-    from .claims.theorem_4 import multipliers_eq69
+    from ..claims.theorem_4 import multipliers_eq69
 
     return multipliers_eq69(*_weight_decay_arguments())[1]
 
@@ -594,7 +594,7 @@ def _multiplier_b():
 @_formula("WeightDecayPsi", "theorem-4", r"\psi(t)", r"Eqs.~14, 72 corrected: "
           r"$\psi=\int_0^t\eta_2e^{\lambda_2\zeta_2}$ (the printed $\psi$ integrates $\zeta_2$)")
 def _psi():
-    from .claims.theorem_4 import psi, zeta2_symbol
+    from ..claims.theorem_4 import psi, zeta2_symbol
 
     return psi(zeta2_symbol)
 
@@ -602,14 +602,14 @@ def _psi():
 @_formula("WeightDecayBias", "theorem-4", r"b_c(t)", r"Eq.~14 corrected: "
           r"$b(t)=\phi(t)(b_0+\kappa\,\psi(t)\mathbf{1}_C)$, $\phi=e^{-\lambda_2\zeta_2}$, per class")
 def _weight_decay_bias():
-    from .claims.theorem_4 import b0_symbol, drift, lambda2, psi, zeta2_symbol
+    from ..claims.theorem_4 import b0_symbol, drift, lambda2, psi, zeta2_symbol
 
     return sp.exp(-lambda2 * zeta2_symbol) * (b0_symbol + drift() * psi(zeta2_symbol))
 
 
 # --- Corollary 5 --------------------------------------------------------------------------------
 def _corollary_5():
-    from .claims import corollary_5
+    from ..claims import corollary_5
 
     return corollary_5
 
@@ -647,14 +647,14 @@ def _threshold_limit():
 # --- Theorem 6 ----------------------------------------------------------------------------------
 @_formula("AnchoredDecay", "theorem-6", r"a(t)", r"Eq.~17: $H(t)=a(t)H(0)+d(t)\,WM$")
 def _anchored_decay():
-    from .claims.theorem_6 import decay_symbol, eq17_multipliers
+    from ..claims.theorem_6 import decay_symbol, eq17_multipliers
 
     return eq17_multipliers(decay_symbol, sp.Symbol("zeta", positive=True))[0]
 
 
 @_formula("AnchoredDrive", "theorem-6", r"d(t)", r"Eq.~17: the coefficient of $WM$")
 def _anchored_drive():
-    from .claims.theorem_6 import decay_symbol, eq17_multipliers
+    from ..claims.theorem_6 import decay_symbol, eq17_multipliers
 
     return eq17_multipliers(decay_symbol, sp.Symbol("zeta", positive=True))[1]
 
@@ -662,7 +662,7 @@ def _anchored_drive():
 @_formula("EtfMargin", "theorem-6", r"x", r"margin of the limit logits $W^\top WM/\lambda$ for a simplex ETF "
           r"of norm $s$: every feature is classified correctly in the limit")
 def _etf_margin():
-    from .claims.theorem_6 import etf_limit_margin
+    from ..claims.theorem_6 import etf_limit_margin
 
     return etf_limit_margin()[1]
 
@@ -670,16 +670,16 @@ def _etf_margin():
 @_formula("FullAccuracyZeta", "theorem-6", r"\zeta^{*}", r"the $\zeta$ from which the worst margin is positive "
           r"($D$: worst initial deficit, $\alpha$: drive margin)")
 def _full_accuracy():
-    from .claims.theorem_6 import full_accuracy_time
+    from ..claims.theorem_6 import full_accuracy_time
 
     return full_accuracy_time()[0]
 
 
 # --- Theorem 7, Lemmas 10 and 11 ----------------------------------------------------------------
 def _alpha_zero(rescaled):
-    from .claims.theorem_7 import reduced_condition
-    from .operator import gamma
-    from .structured import C, N
+    from ..claims.theorem_7 import reduced_condition
+    from ..core.operator import gamma
+    from ..core.structured import C, N
 
     eta0, h0, w = sp.symbols(r"eta_0 h_0 w_c", positive=True)
     return reduced_condition(eta0, gamma, C, N, h0, w, rescaled=rescaled)
@@ -699,14 +699,14 @@ def _alpha_zero_rescaled():
 
 @_formula("BetaNext", "lemma-10", r"\beta_{t+1}", r"Eq.~84: the cosine after one step")
 def _beta_next():
-    from .claims.lemma_10 import alpha, beta, eq_84_step, xi
+    from ..claims.lemma_10 import alpha, beta, eq_84_step, xi
 
     return eq_84_step(alpha, beta, xi)[0]
 
 
 @_formula("AlphaNext", "lemma-10", r"\alpha_{t+1}", r"Eq.~84: the effective rate after one step")
 def _alpha_next():
-    from .claims.lemma_10 import alpha, beta, eq_84_step, xi
+    from ..claims.lemma_10 import alpha, beta, eq_84_step, xi
 
     return eq_84_step(alpha, beta, xi)[1]
 
@@ -714,7 +714,7 @@ def _alpha_next():
 @_formula("MonotoneBracket", "lemma-10", r"L", r"$(\beta+\alpha s)^2-\beta^2(1+\alpha^2 s)=\alpha s L$, "
           r"$s=1-\beta^2$: $\beta_{t+1}\ge\beta_t$ for every $\alpha\in[0,2]$")
 def _bracket():
-    from .claims.lemma_10 import monotone_bracket
+    from ..claims.lemma_10 import monotone_bracket
 
     return -monotone_bracket()
 
@@ -790,7 +790,7 @@ def _srepr_namespace():
 
 def _rebuild(value):
     """The object rebuilt from ``srepr`` (structured matrices coefficient by coefficient)."""
-    from .structured import StructuredMatrix
+    from ..core.structured import StructuredMatrix
 
     if isinstance(value, StructuredMatrix):
         blocks = {k: {key: _rebuild(c) for key, c in terms.items()} for k, terms in value.blocks.items()}
@@ -800,7 +800,7 @@ def _rebuild(value):
 
 def _fingerprint(value):
     """srepr of a SymPy object; of each coefficient for a structured matrix."""
-    from .structured import StructuredMatrix
+    from ..core.structured import StructuredMatrix
 
     if isinstance(value, StructuredMatrix):
         return repr(sorted((k, sorted((key, sp.srepr(c)) for key, c in terms.items()))
@@ -907,8 +907,8 @@ def write_macros(out_dir):
 
 def _record(findings, context):
     """A verdict record (the JSON of ``python -m ulproofs check``) from findings, a record or its path."""
-    from . import registry
-    from .context import CheckContext
+    from ..engine import registry
+    from ..engine.context import CheckContext
 
     if findings is None:
         context = context or CheckContext()
@@ -1019,7 +1019,7 @@ def _round_trip_section():
 
 def report_text(record):
     """The report's LaTeX source for a verdict record (see :func:`write_latex`)."""
-    from . import registry
+    from ..engine import registry
 
     by_id = {c["id"]: c for c in record["claims"]}
     claims = []
@@ -1051,9 +1051,9 @@ def _json_value(value):
 def write_latex(out_dir, findings=None, context=None):
     """Write the report, the macro file and the verdict record into ``out_dir``; return their paths.
 
-    ``findings``: a list of :class:`~ulproofs.verdicts.Finding`, a verdict record (the dict of
-    :func:`ulproofs.registry.findings_to_json`) or the path of its JSON file; None runs every
-    check with ``context`` (default :class:`~ulproofs.context.CheckContext`). Claims without a
+    ``findings``: a list of :class:`~ulproofs.engine.verdicts.Finding`, a verdict record (the dict of
+    :func:`ulproofs.engine.registry.findings_to_json`) or the path of its JSON file; None runs every
+    check with ``context`` (default :class:`~ulproofs.engine.context.CheckContext`). Claims without a
     finding are listed as not run.
     """
     out = Path(out_dir)

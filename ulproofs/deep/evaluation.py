@@ -26,7 +26,7 @@ from pathlib import Path
 
 import numpy as np
 
-from .errors import AssumptionError
+from ..core.errors import AssumptionError
 
 
 def _as_array(values, name: str, ndim: int) -> np.ndarray:

@@ -22,7 +22,7 @@ import re
 from dataclasses import dataclass
 from pathlib import Path
 
-ROOT = Path(__file__).resolve().parent.parent
+ROOT = Path(__file__).resolve().parents[2]
 SOURCE_DIR = ROOT / "notebooks" / "src"
 NOTEBOOK_DIR = ROOT / "notebooks"
 
@@ -168,7 +168,7 @@ def execute_notebook(path, timeout=600, cwd=None):
 # ------------------------------------------------------------------------------------------------
 def show(lhs, value=None, relation="="):
     r"""Display ``lhs = value`` (or another ``relation``) as a LaTeX formula, ``value`` printed in the
-    paper's notation by :func:`ulproofs.latex.to_latex`; with one argument, display ``lhs`` alone."""
+    paper's notation by :func:`ulproofs.reports.latex.to_latex`; with one argument, display ``lhs`` alone."""
     from IPython.display import Math, display
 
     from .latex import to_latex
@@ -196,7 +196,7 @@ def _cell(text):
 
 
 def show_finding(finding, measured=3):
-    """Display a :class:`~ulproofs.verdicts.Finding`: verdict, correction, counterexample, evidence."""
+    """Display a :class:`~ulproofs.engine.verdicts.Finding`: verdict, correction, counterexample, evidence."""
     from IPython.display import Markdown, display
 
     parts = [f"**{finding.claim.id}: {finding.verdict.value}** "

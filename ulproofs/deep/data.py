@@ -30,7 +30,7 @@ from pathlib import Path
 import numpy as np
 import torch
 
-from .errors import AssumptionError
+from ..core.errors import AssumptionError
 
 CIFAR_LAYOUTS = {
     "cifar10": ("cifar-10-batches-py",
@@ -194,7 +194,7 @@ def load_cifar(root, name: str = "cifar10", train: bool = True) -> ImageDataset:
     32x32 image in order) and ``b'labels'`` (CIFAR-10) or ``b'fine_labels'`` (CIFAR-100, the 100-class labels used
     here). Class names come from ``b'label_names'`` / ``b'fine_label_names'`` of the meta file. Only NumPy arrays
     are unpickled, so a crafted file cannot run code. A missing or malformed file raises
-    :class:`~ulproofs.errors.AssumptionError` naming the expected layout.
+    :class:`~ulproofs.core.errors.AssumptionError` naming the expected layout.
 
     >>> import tempfile
     >>> toy = ImageDataset(np.arange(2 * 32 * 32 * 3, dtype=np.uint8).reshape(2, 32, 32, 3), np.array([3, 7]),

@@ -75,7 +75,7 @@ def environment():
     import sympy
     import torch
 
-    from .precision import FLOAT_TABLE, GUARD_DIGITS, MUTANT_MARGIN, SAFETY
+    from ..core.precision import FLOAT_TABLE, GUARD_DIGITS, MUTANT_MARGIN, SAFETY
 
     return {
         "python": platform.python_version(),

@@ -18,8 +18,8 @@ import json
 import sys
 from pathlib import Path
 
-from . import registry
-from .context import CheckContext
+from ..engine import registry
+from ..engine.context import CheckContext
 
 
 def _context(args):
@@ -108,11 +108,11 @@ def command_figures(args):
 def main(argv=None):
     argv = sys.argv[1:] if argv is None else list(argv)
     if argv[:1] == ["train"]:
-        from .train import main as train_main
+        from ..deep.train import main as train_main
 
         return train_main(argv[1:])
     if argv[:1] == ["reproduce"]:
-        from .experiments import main as experiments_main
+        from ..deep.experiments import main as experiments_main
 
         rest = argv[1:]
         return experiments_main(rest if rest[:1] == ["digits"] else ["reproduce", *rest])

@@ -6,7 +6,7 @@ draws, over the iterates,
 
 * the closed form of the flow (Theorem 2 for Fig. 1 and the instability figure, Theorem 4 for
   Figs. 4--8) at :math:`\zeta=\eta t`, computed from Theorem 2/4's multipliers and the 5 x 5 Gram
-  matrices of :class:`~ulproofs.decomposition.Decomposition`, without iterating;
+  matrices of :class:`~ulproofs.core.decomposition.Decomposition`, without iterating;
 * the rates the paper claims (Corollaries 3 and 5, Theorem 7) as dotted reference lines.
 
 Every figure is written as PNG and PDF with a JSON of the plotted series, the parameters, the
@@ -14,7 +14,7 @@ seed and the git commit. The JSON also holds, for each curve, the *exact discret
 (Theorem 2/4's multipliers of gradient descent: :meth:`UnconstrainedDynamics.discrete_coefficients`, and
 :func:`discrete_coefficients` from :meth:`WeightDecayDynamics.generators`) and an a-priori bound on its distance from
 the iterates (:func:`ulproofs.claims.corollary_5.rounding_bound`, the policy of
-:mod:`ulproofs.precision`): ``tests/test_figures.py`` checks that the plotted iterates lie within it.
+:mod:`ulproofs.core.precision`): ``tests/test_figures.py`` checks that the plotted iterates lie within it.
 
 Figures (``names``):
 
@@ -38,7 +38,7 @@ Figures (``names``):
     spherical case (Eq. 19) with a unit simplex-ETF W, :math:`\eta\in\{0.1,0.5,1,5,10\}` without and
     with the rescaled learning rate: :math:`\|H\|`, :math:`\|\hat H-W(I_C\otimes\mathbf 1_N^\top)\|`, the
     objective (Eq. 18). There is no closed form: the iterates run through the exact planar reduction
-    (:func:`ulproofs.spherical.planar_descent`), checked against the full p-dimensional iterates; the
+    (:func:`ulproofs.core.spherical.planar_descent`), checked against the full p-dimensional iterates; the
     theory drawn is Lemma 10's angle bound and the asymptotic rate :math:`-\log(1-\alpha)` (its norm bound
     :math:`\|h(t)\|\le e^{2\theta_0/\pi}\|h(0)\|` is in the JSON).
 ``instability``
@@ -65,18 +65,18 @@ import numpy as np
 import torch
 from tqdm.auto import tqdm
 
-from .claims import corollary_3, corollary_5
-from .claims.theorem_2 import UnconstrainedDynamics
-from .claims.theorem_4 import WeightDecayDynamics
-from .descent import default_device, gradient_descent
-from .errors import AssumptionError
-from .etf import simplex_etf
-from .operator import gamma as gamma_symbol
-from .precision import float_tolerance, unit_roundoff
-from .rates import Constant, RatePair
-from .setting import LayerPeeledProblem
-from .spherical import SphericalProblem, random_features
-from .structured import C as C_symbol
+from ..claims import corollary_3, corollary_5
+from ..claims.theorem_2 import UnconstrainedDynamics
+from ..claims.theorem_4 import WeightDecayDynamics
+from ..core.descent import default_device, gradient_descent
+from ..core.errors import AssumptionError
+from ..core.etf import simplex_etf
+from ..core.operator import gamma as gamma_symbol
+from ..core.precision import float_tolerance, unit_roundoff
+from ..core.rates import Constant, RatePair
+from ..core.setting import LayerPeeledProblem
+from ..core.spherical import SphericalProblem, random_features
+from ..core.structured import C as C_symbol
 
 #: Sizes and horizons. ``every``: steps between recorded points. The paper's axes show 50,000 epochs
 #: (Fig. 4; the other captions give no horizon); the reduced size keeps 2/(C-2) < 0.05 so that
@@ -763,7 +763,7 @@ def _plain(value):
 
 def to_json(figure):
     """The figure's record: parameters, caption, panels and every curve's series (non-finite as null)."""
-    from .registry import git_commit
+    from ..engine.registry import git_commit
 
     curves = [{k: v for k, v in c.items() if k not in ("run", "parts")} for c in figure["curves"]]
     return _plain(dict(name=figure["name"], caption=figure["caption"], commit=git_commit(),

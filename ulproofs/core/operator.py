@@ -11,7 +11,7 @@ The flow of Eq. 5 is :math:`Z'=ZA(t)` with :math:`Z=(H,W)` and, for proportional
 :math:`B` acts on :math:`Z\in\mathbb R^{p\times(CN+C)}` from the right, row by row, so every
 statement about the operator :math:`Z\mapsto ZB` is a statement about the
 :math:`(CN+C)\times(CN+C)` matrix :math:`B`, with dimensions multiplied by p. Here :math:`B` is
-a :class:`~ulproofs.structured.StructuredMatrix` with symbolic C, N, :math:`\gamma`; its
+a :class:`~ulproofs.core.structured.StructuredMatrix` with symbolic C, N, :math:`\gamma`; its
 spectrum is *derived* from the sector reduction (2 x 2 blocks) and returned as orthogonal
 projectors :math:`Q` with :math:`\Pi Z = ZQ`.
 

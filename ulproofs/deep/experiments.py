@@ -1,12 +1,12 @@
 r"""Reproduction commands for Section 4 and Appendix C, and the CPU study on scikit-learn's digits.
 
-    python -m ulproofs.experiments reproduce table2 --data-root ~/data            # the runs of Table 2, then the table
-    python -m ulproofs.experiments reproduce table3 --data-root ~/data --seeds 0 1 2
-    python -m ulproofs.experiments reproduce fig2 --dry-run                       # list the runs, train nothing
-    python -m ulproofs.experiments reproduce table3 --data-root tiny --epochs 1 --set arch=resnet_digits  # smoke run
-    OMP_NUM_THREADS=1 python -m ulproofs.experiments digits                       # the CPU study (minutes)
+    python -m ulproofs reproduce table2 --data-root ~/data            # the runs of Table 2, then the table
+    python -m ulproofs reproduce table3 --data-root ~/data --seeds 0 1 2
+    python -m ulproofs reproduce fig2 --dry-run                       # list the runs, train nothing
+    python -m ulproofs reproduce table3 --data-root tiny --epochs 1 --set arch=resnet_digits  # smoke run
+    OMP_NUM_THREADS=1 python -m ulproofs reproduce digits             # the CPU study (minutes)
 
-``reproduce ARTEFACT`` trains every preset of :mod:`ulproofs.train` that the artefact needs (each seed in
+``reproduce ARTEFACT`` trains every preset of :mod:`ulproofs.deep.train` that the artefact needs (each seed in
 ``--seeds``), then writes ``<out>/<artefact>.md`` and ``<out>/<artefact>.json`` (and ``<out>/<artefact>.png`` for
 the figures): the paper's layout, each measured row followed by the paper's numbers (:data:`PAPER`, transcribed from
 the arXiv text). Runs live in ``<out>/runs/<preset>[-e<epochs>][-<overrides hash>]-seed<seed>``; a run whose
@@ -22,7 +22,7 @@ Artefacts (:data:`ARTEFACTS`):
 * ``table4``, ``table5``: CE on long-tailed and step-imbalanced CIFAR-10 / CIFAR-100.
 * ``table3``, ``table6``: OOD detection, CIFAR-10/100 (in) vs SVHN ``test_32x32.mat`` (out, ``--svhn``), FPR95 /
   AUROC / AUPR for the softmax / energy / feature-norm scores (in-distribution positive, see
-  :mod:`ulproofs.evaluation`).
+  :mod:`ulproofs.deep.evaluation`).
 * ``fig19``: plain UL (learnable W, b) on CIFAR-10/ResNet-18: train accuracy, feature norm, prototype norm ratio,
   min prototype norm and min angle per epoch, and the epoch at which the loss became NaN (paper: 22).
 
@@ -47,7 +47,7 @@ from pathlib import Path
 
 import numpy as np
 
-from .errors import AssumptionError
+from ..core.errors import AssumptionError
 
 # ------------------------------------------------------------------------------------------------
 # The paper's numbers (percent), transcribed from the arXiv text (v1, 2312.07841).
@@ -448,7 +448,7 @@ def plan_runs(artefact, out, seeds, epochs=None, overrides=None, datasets=None):
 
 
 def run_config(run, data_root, epochs=None, overrides=None, ood_path=None):
-    """The :class:`~ulproofs.train.TrainConfig` of a run; balanced CIFAR runs get the OOD set when given."""
+    """The :class:`~ulproofs.deep.train.TrainConfig` of a run; balanced CIFAR runs get the OOD set when given."""
     from .train import PRESETS, preset
 
     options = {"seed": run.seed, "data_root": str(data_root), "out_dir": str(run.out_dir), "resume": True,
@@ -472,7 +472,7 @@ def reproduce(name, data_root="data", out="results/reproduce", seeds=(0,), epoch
 
     With ``dry_run`` nothing is trained or written: the record lists the runs and their status.
     """
-    from .registry import git_commit
+    from ..engine.registry import git_commit
     from .train import train
 
     if name not in ARTEFACTS:
@@ -594,8 +594,8 @@ def digits_study(seeds=(0, 1, 2), epochs=40, runs_dir="results/digits", doc="doc
     and PNGs under ``figures``. Finished runs in ``runs_dir`` are reused. Returns the JSON record."""
     import torch
 
+    from ..engine.registry import git_commit
     from .evaluation import reliability_diagram, softmax
-    from .registry import git_commit
     from .train import preset, train
 
     names = list(dict.fromkeys(n for group in DIGITS_GROUPS.values() for n in group))
@@ -651,7 +651,7 @@ def digits_study(seeds=(0, 1, 2), epochs=40, runs_dir="results/digits", doc="doc
                 f"{column(n, 'final_min_angle', digits=1)} | {divergence(n)} |" for n in DIGITS_GROUPS[group]]
 
     commit = git_commit()
-    command = (f"OMP_NUM_THREADS=1 python -m ulproofs.experiments digits --seeds {' '.join(map(str, seeds))} "
+    command = (f"OMP_NUM_THREADS=1 python -m ulproofs reproduce digits --seeds {' '.join(map(str, seeds))} "
                f"--epochs {epochs}")
     config = {k: v for k, v in asdict(preset("digits-ce", epochs=epochs)).items()
               if k in ("arch", "width", "epochs", "batch_size", "lr", "momentum", "weight_decay", "shift", "flip",
@@ -764,7 +764,7 @@ def main(argv=None):
     """``reproduce ARTEFACT [options]`` or ``digits [options]`` (see the module docstring)."""
     from .train import parse_overrides
 
-    parser = argparse.ArgumentParser(prog="python -m ulproofs.experiments",
+    parser = argparse.ArgumentParser(prog="python -m ulproofs.deep.experiments",
                                      description="Reproduce the paper's tables and figures; the CPU digits study.")
     sub = parser.add_subparsers(dest="command", required=True)
     rep = sub.add_parser("reproduce", help="train the runs of one artefact and write its table")

@@ -3,8 +3,8 @@ r"""Training of Section 4 and Appendix C in one file: one config, named presets,
     python -m ulproofs train                                   # digits-ul-pal: a minute on a CPU
     python -m ulproofs train --preset cifar10-resnet18-ul-pal --data-root ~/data
     python -m ulproofs train --preset digits-ce --set seed=3 --set epochs=10 --out results/train/x
-    torchrun --nproc_per_node=4 -m ulproofs.train --preset imagenet100-resnet50-ce --data-root ~/imagenet
-    python -m ulproofs.train --list                            # every preset
+    torchrun --nproc_per_node=4 -m ulproofs.deep.train --preset imagenet100-resnet50-ce --data-root ~/imagenet
+    python -m ulproofs.deep.train --list                            # every preset
 
 What it does (App. C.2): SGD (momentum 0.9, weight decay 5e-4 on every parameter), lr 0.1 with
 cosine annealing stepped once per epoch (T_max = epochs), batch 256, random shift (zero padding)
@@ -47,7 +47,7 @@ Divergence: a non-finite loss or a feature norm above ``max_feature_norm`` stops
 offending update; the record gets ``"diverged": {"diverged_at_epoch": k, "step": s, "reason": ...}``
 (epochs counted from 1) and ``train`` returns normally.
 
-Data (nothing is downloaded; see :mod:`ulproofs.data` for the exact layouts):
+Data (nothing is downloaded; see :mod:`ulproofs.deep.data` for the exact layouts):
 ``digits`` (scikit-learn, split 3:1 with ``data_seed``), ``cifar10`` / ``cifar100`` (python batches
 under ``data_root``), ``imagenet100`` (``data_root/train/<wnid>/*`` and ``data_root/val/<wnid>/*``, the
 first 100 class folders in sorted order, centre-cropped to ``image_size``). ``imbalance_rho`` > 1
@@ -67,7 +67,7 @@ Presets (:data:`PRESETS`, ``--list``): the paper's runs, named dataset-[imbalanc
 * Fig. 19: ``fig19-cifar10-resnet18-ul-plain``: unhinged loss with learnable W and b, the ReLU kept,
   no norm threshold, so the run goes until the loss is NaN.
 * CPU: ``digits-{ce, ul-pal, ul-fnpal, ul-fnpal-rlr, ul-plain}``, ``digits-{ce,ul-pal}-efr{lambda}``,
-  ``digits-lt10-*``: :func:`~ulproofs.models.resnet_digits` for 40 epochs, about a minute each.
+  ``digits-lt10-*``: :func:`~ulproofs.deep.models.resnet_digits` for 40 epochs, about a minute each.
 
 >>> config = preset("digits-ul-pal", epochs=2).resolved()
 >>> config.loss, config.arch, config.relu_before_head, config.epochs
@@ -96,9 +96,9 @@ import torch
 import torch.distributed as dist
 from torch.nn.parallel import DistributedDataParallel
 
+from ..core.errors import AssumptionError
 from . import data as datasets
 from . import evaluation
-from .errors import AssumptionError
 from .models import ARCHITECTURES, feature_penalty, make_head, per_example_objective, synchronize_batch_norm
 
 DATASETS = ("digits", "cifar10", "cifar100", "imagenet100")
@@ -285,7 +285,7 @@ def _parse_value(hint, text, key):
 # Data
 
 def load_data(config):
-    """(train, test, ood or None) :class:`~ulproofs.data.ImageDataset` of a config."""
+    """(train, test, ood or None) :class:`~ulproofs.deep.data.ImageDataset` of a config."""
     root = Path(config.data_root).expanduser()
     if config.dataset == "digits":
         train = datasets.load_digits_dataset(train=True, seed=config.data_seed)
@@ -395,7 +395,7 @@ def train(config):
 
 
 def _run(config):
-    from .registry import git_commit
+    from ..engine.registry import git_commit
 
     rank, world, device = _distributed(config)
     main_process = rank == 0
@@ -601,7 +601,7 @@ def _summary(record):
 def main(argv=None):
     """``python -m ulproofs train [--preset NAME] [--set key=value ...] [--data-root DIR] [--out DIR] [--resume]``."""
     parser = argparse.ArgumentParser(prog="python -m ulproofs train",
-                                     description="Train a network of Section 4 / Appendix C (see ulproofs.train).")
+                                     description="Train a network of Section 4 / Appendix C (see ulproofs.deep.train).")
     parser.add_argument("--preset", default=DEFAULT_PRESET, help=f"a preset name (default {DEFAULT_PRESET})")
     parser.add_argument("--set", action="append", default=[], metavar="KEY=VALUE",
                         help="override a TrainConfig field (repeatable), e.g. --set seed=1 --set epochs=10")

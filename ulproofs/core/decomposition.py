@@ -1,6 +1,6 @@
 r"""Numeric decomposition of :math:`Z_0=(H_0,W_0)` along the five subspaces of Eq. 8.
 
-The projectors are the ones derived and proved in :mod:`ulproofs.operator` (symbolic C, N),
+The projectors are the ones derived and proved in :mod:`ulproofs.core.operator` (symbolic C, N),
 applied in O(pCN) through their Kronecker structure. Every closed form of the paper has the
 shape
 
@@ -15,7 +15,7 @@ distances of such combinations follow from two 5 x 5 Gram matrices computed once
 Gram matrices rather than a diagonal).
 
 >>> import numpy as np
->>> from ulproofs.setting import LayerPeeledProblem
+>>> from ulproofs.core.setting import LayerPeeledProblem
 >>> problem = LayerPeeledProblem(p=4, C=3, N=2, gamma=0.1)
 >>> rng = np.random.default_rng(1)
 >>> parts = Decomposition(problem, rng.standard_normal((4, 6)), rng.standard_normal((4, 3)))

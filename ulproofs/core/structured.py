@@ -31,7 +31,7 @@ direction orthogonal to it, times example mean or orthogonal to it) every struct
 by a small matrix (:meth:`StructuredMatrix.sector_blocks`). That reduction is how eigenvalues and
 projectors are *derived*; the derived objects are then proved directly in the algebra.
 
->>> from ulproofs.structured import StructuredMatrix, FEATURES, PROTOTYPES, C, N
+>>> from ulproofs.core.structured import StructuredMatrix, FEATURES, PROTOTYPES, C, N
 >>> J = StructuredMatrix.ones(FEATURES, FEATURES)          # 1_CN 1_CN^T
 >>> (J @ J - C * N * J).is_zero()
 True

@@ -26,8 +26,8 @@ Float inputs (``H0``, ``W0``, ``gamma``, rates) are taken as the exact binary nu
 e.g. to sit exactly on an eigenvalue coincidence.
 
 >>> import numpy as np
->>> from ulproofs.setting import LayerPeeledProblem
->>> from ulproofs.rates import Constant, RatePair
+>>> from ulproofs.core.setting import LayerPeeledProblem
+>>> from ulproofs.core.rates import Constant, RatePair
 >>> problem = LayerPeeledProblem(p=1, C=2, N=1, gamma=0.0)
 >>> dense_generator(problem, s=1)          # M = I_2 / 2 here
 matrix(
@@ -152,7 +152,7 @@ def expm_solution(problem, H0, W0, s, zeta2, trade_off=None, dps=DEFAULT_DPS, we
 
 # learning-rate schedules at full precision ----------------------------------------------------
 def mp_rate(schedule, t):
-    r""":math:`\eta(t)` of a :mod:`ulproofs.rates` schedule, evaluated in mpmath."""
+    r""":math:`\eta(t)` of a :mod:`ulproofs.core.rates` schedule, evaluated in mpmath."""
     t = to_mp(t)
     if isinstance(schedule, Constant):
         return to_mp(schedule.rate)
@@ -200,7 +200,7 @@ def ode_solution(problem, H0, W0, rates, t, trade_off=None, dps=DEFAULT_DPS, wei
     r"""Integrate :math:`Z'=Z\,[[-\lambda_1\eta_1(t)I,\eta_2(t)M^\top],[\eta_1(t)M,-\lambda_2\eta_2(t)I]]`
     from :math:`Z_0` to time t (no weight decay by default).
 
-    ``rates`` is a :class:`~ulproofs.rates.RatePair`, proportional or not. The rows of Z evolve
+    ``rates`` is a :class:`~ulproofs.core.rates.RatePair`, proportional or not. The rows of Z evolve
     independently, so keep p small (1 or 2) together with C and N: mpmath's Taylor method costs
     grow quickly with the dimension.
     """

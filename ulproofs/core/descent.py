@@ -19,8 +19,8 @@ Three update rules compute the same iterates:
   the iteration runs on :math:`(c_k,D_k,W_k)`, O(pC) a step, and H is formed only when recorded.
 
 >>> import numpy as np
->>> from ulproofs.setting import LayerPeeledProblem
->>> from ulproofs.rates import Constant, RatePair
+>>> from ulproofs.core.setting import LayerPeeledProblem
+>>> from ulproofs.core.rates import Constant, RatePair
 >>> problem = LayerPeeledProblem(p=3, C=4, N=2, gamma=0.1)
 >>> rng = np.random.default_rng(0)
 >>> H0, W0, b0 = rng.standard_normal((3, 8)), rng.standard_normal((3, 4)), np.zeros(4)
@@ -69,7 +69,7 @@ def gradient_descent(problem, H0, W0, b0, rates, steps, record_steps=None, obser
     ``weight_decay`` is (lambda1, lambda2) of Eq. 11 (lambda2 also decays b);
     ``train_prototypes=False`` keeps W and b fixed.
 
-    ``rates`` is a :class:`~ulproofs.rates.RatePair`; step k uses (eta1(k), eta2(k)), so any
+    ``rates`` is a :class:`~ulproofs.core.rates.RatePair`; step k uses (eta1(k), eta2(k)), so any
     pair (proportional or not) can be iterated. ``observe(H, W, b, step)`` may return a dict of
     scalars stored per recorded step. States are returned as NumPy float64 arrays.
     """

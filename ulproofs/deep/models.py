@@ -29,14 +29,14 @@ Logits z = W^T h + b with W = [w_1..w_C] in R^{p x C} (the paper's layout; store
 * :class:`LinearHead`: learnable W, b, cross-entropy;
 * :class:`UnhingedHead`: learnable W, b, the unhinged loss of Eq. 1 (Fig. 19's "plain UL");
 * :class:`PrototypeAnchoredHead`: W fixed to ``scale`` x a seeded simplex ETF
-  (:func:`ulproofs.etf.simplex_etf`, a buffer: no gradient, saved in the state dict), no bias,
+  (:func:`ulproofs.core.etf.simplex_etf`, a buffer: no gradient, saved in the state dict), no bias,
   unhinged loss (PAL); ``normalize_features=True`` feeds h/||h|| instead of h (FNPAL).
 
 :func:`unhinged_loss` is Eq. 1, :math:`-z_y+\gamma\sum_{j\ne y}z_j`;
 :func:`per_example_objective` adds the rescaled learning rate of Sec. 4.3 (RLR: each example's loss
 times ||f(x)|| with the gradient stopped, footnote 15) and :func:`feature_penalty` gives the
 ||f(x)||^2 of the explicit feature regularisation of Sec. 4.2 (how it is summed over a batch is the
-training loop's business: :mod:`ulproofs.train`).
+training loop's business: :mod:`ulproofs.deep.train`).
 
 >>> import torch
 >>> model = resnet18(num_classes=10, width=0.125)
@@ -53,8 +53,8 @@ import torch.distributed as dist
 import torch.nn.functional as F
 from torch import nn
 
-from .errors import AssumptionError
-from .etf import simplex_etf
+from ..core.errors import AssumptionError
+from ..core.etf import simplex_etf
 
 LAYOUTS = ("cifar", "imagenet")
 
