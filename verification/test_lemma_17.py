@@ -1,4 +1,4 @@
 """Lemma 17: the verification suite, generated from the claim's declared evidence."""
 from ulproofs.engine.pytest_support import claim_tests
 
-test_evidence, test_verdict = claim_tests("lemma-17")
+test_evidence, test_verdict = claim_tests("lemma-17", expected="proved")
