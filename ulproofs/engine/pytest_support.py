@@ -16,6 +16,7 @@ from .context import CheckContext
 from .evidence import judge
 from .registry import claim_modules, evidence_items, outcome_of
 
+
 def _explain(outcome):
     lines = [f"{outcome.item.id} {outcome.status}: {outcome.item.description}"]
     if outcome.error:
