@@ -23,7 +23,7 @@ class CheckContext:
 
     def __post_init__(self):
         if self.dps < 40:
-            raise AssumptionError(f"dps must be at least 40 significant digits by the precision policy (got {self.dps})")
+            raise AssumptionError(f"dps must be at least 40 digits by the precision policy (got {self.dps})")
 
     def as_dict(self):
         return asdict(self)
