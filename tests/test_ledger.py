@@ -90,8 +90,8 @@ def test_reports_show_every_row_not_holding_as_printed():
     for row in rows:
         shown = row.ref not in hidden
         assert (f"  {row.ref} [used in:" in text) == shown, row.ref
-    assert latex.count(r"\item[") == len(rows) - len(hidden)
-    assert latex.count(r"\begin{description}") == latex.count(r"\end{description}")
+    assert latex.count(r"\item ") == len(rows) - len(hidden)
+    assert latex.count(r"\begin{itemize}") == latex.count(r"\end{itemize}")
 
 
 def test_reports_read_the_json_form():

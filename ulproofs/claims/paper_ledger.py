@@ -112,8 +112,8 @@ FOOTNOTE_ROWS = (
                    "requires_grad, W stays trainable and one SGD step moves it by up to 0.05; "
                    "W.requires_grad_(False) keeps it fixed.",
               correction=r"\texttt{W.requires\_grad\_(False)}\ \ (\text{or } \texttt{W.requires\_grad = False})",
-              counterexample=r"\texttt{W.require\_grad = False}:\ \texttt{W.requires\_grad} \text{ stays True and "
-                             r"one SGD step changes } W \text{ by } \max|\Delta W|\approx 0.05",
+              counterexample=r"\texttt{W.require\_grad = False}:\ \texttt{W.requires\_grad}=\text{True},\ "
+                             r"\max|\Delta W|\approx0.05 \text{ after one SGD step}",
               evidence=("paper-errata::footnote-10-require-grad", "paper-errata::footnote-10-requires-grad")),
     LedgerRow("Footnote 11", "Section 3.4: l2 normalization", "not checkable",
               note="Remark that normalization prevents overflow or underflow."),
@@ -123,9 +123,9 @@ FOOTNOTE_ROWS = (
                    "is minimised at h^ = w_y only if ||w_y|| = 1, which the footnote does not assume (the minimiser "
                    "is w_y/||w_y||). The factor glyph '%' reads as 1/2 or (1+gamma)/2; both readings fail for "
                    "||w_y|| != 1, 1/2 also for gamma > 0. Theorem 7 needs unit prototypes for the same reason.",
-              correction=r"L_\gamma(W\hat h,y)=-(1+\gamma)\,w_y^\top\hat h=\tfrac{1+\gamma}{2}\bigl(\|\hat h-w_y\|^2"
-                         r"-1-\|w_y\|^2\bigr),\quad \operatorname*{arg\,min}_{\|\hat h\|=1}=\frac{w_y}{\|w_y\|};"
-                         r"\ \text{for } \|w_y\|=1:\ \tfrac{1+\gamma}{2}\bigl(\|\hat h-w_y\|^2-2\bigr),\ \hat h=w_y",
+              correction=r"L_\gamma(W\hat h,y)=\tfrac{1+\gamma}{2}\bigl(\|\hat h-w_y\|^2-1-\|w_y\|^2\bigr),\quad "
+                         r"\operatorname*{arg\,min}_{\|\hat h\|=1}L_\gamma=\frac{w_y}{\|w_y\|};\quad \|w_y\|=1:\ "
+                         r"\tfrac{1+\gamma}{2}\bigl(\|\hat h-w_y\|^2-2\bigr)",
               counterexample=r"W=\begin{pmatrix}2&-1&-1\\0&1&-1\end{pmatrix},\ \hat h=\bigl(\tfrac35,\tfrac45\bigr),"
                              r"\ y=1,\ \gamma=\tfrac12:\ L=-\tfrac95,\ \text{while } \tfrac12(\|\hat h-w_1\|^2-2)="
                              r"\tfrac3{10},\ \tfrac{1+\gamma}{2}(\|\hat h-w_1\|^2-2)=\tfrac9{20}",

@@ -70,26 +70,26 @@ def format_errata(rows, width=100):
 
 
 def errata_latex(rows):
-    r"""The LaTeX section "Errata": per group a description list; corrections and counterexamples in display math.
+    r"""The LaTeX section "Errata": per group a list; corrections and counterexamples in display math.
 
     Text (references, notes, evidence ids) is escaped; ``correction`` and ``counterexample`` are LaTeX already.
-    Needs amsmath.
+    Evidence ids may break after '-' and '::'. Needs amsmath.
 
     >>> text = errata_latex([LedgerRow("Footnote 8", "Section 3.1", "erratum", note="needs eta_2 != 0",
     ...                                correction=r"\eta_1=s\,\eta_2", counterexample=r"\eta_2\equiv0",
-    ...                                evidence=("paper-errata::footnote-8-zero-rate",))])
+    ...                                evidence=("paper-errata::zero-rate",))])
     >>> print(text)   # doctest: +NORMALIZE_WHITESPACE
     \section{Errata}
     One row per reference of the paper that does not hold as printed (1 of 1 rows).
     \subsection*{Errata (1)}
-    \begin{description}
-    \item[{Footnote 8}] \emph{used in:} Section 3.1.\\ needs eta\_2 != 0
+    \begin{itemize}
+    \item \textbf{Footnote 8.} \emph{Used in:} Section 3.1.\\ needs eta\_2 != 0
     \par\emph{Correction:}
     \[ \eta_1=s\,\eta_2 \]
     \emph{Counterexample to the print:}
     \[ \eta_2\equiv0 \]
-    \emph{Evidence:} \texttt{paper-errata::footnote-8-zero-rate}
-    \end{description}
+    \emph{Evidence:} \texttt{paper-\allowbreak{}errata::\allowbreak{}zero-\allowbreak{}rate}
+    \end{itemize}
     """
     from .latex import escape_text
 
@@ -99,16 +99,22 @@ def errata_latex(rows):
     parts = [r"\section{Errata}",
              f"One row per reference of the paper that does not hold as printed ({shown} of {len(rows)} rows)."]
     for status, members in groups.items():
-        parts += [rf"\subsection*{{{_HEADINGS[status]} ({len(members)})}}", r"\begin{description}"]
+        parts += [rf"\subsection*{{{_HEADINGS[status]} ({len(members)})}}", r"\begin{itemize}"]
         for row in members:
-            entry = [rf"\item[{{{escape_text(row.ref)}}}] \emph{{used in:}} {escape_text(row.used_in)}."
+            entry = [rf"\item \textbf{{{escape_text(row.ref)}.}} \emph{{Used in:}} {escape_text(row.used_in)}."
                      + (rf"\\ {escape_text(row.note)}" if row.note else "")]
             if row.correction:
                 entry += [r"\par\emph{Correction:}", rf"\[ {row.correction} \]"]
             if row.counterexample:
                 entry += [r"\emph{Counterexample to the print:}", rf"\[ {row.counterexample} \]"]
             if row.evidence:
-                entry.append(r"\emph{Evidence:} " + ", ".join(rf"\texttt{{{escape_text(e)}}}" for e in row.evidence))
+                entry.append(r"\emph{Evidence:} " + ", ".join(_breakable_code(e, escape_text) for e in row.evidence))
             parts += entry
-        parts.append(r"\end{description}")
+        parts.append(r"\end{itemize}")
     return "\n".join(parts)
+
+
+def _breakable_code(text, escape_text):
+    r"""``text`` in typewriter type, with line breaks allowed after '-' and '::'."""
+    escaped = escape_text(text).replace("-", r"-\allowbreak{}").replace("::", r"::\allowbreak{}")
+    return rf"\texttt{{{escaped}}}"
