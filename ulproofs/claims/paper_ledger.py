@@ -45,9 +45,8 @@ EQUATIONS = (
               evidence=("theorem-2",)),
     LedgerRow("Eq. 87", "Proof of Lemma 10, case -1 < beta_0 < 0", "holds as reconstructed",
               note="alpha_t + beta_t - alpha_t beta_t^2 < 0 for all t >= 0 under the supposition beta_t < 0 for all "
-                   "t: it is the numerator of beta_{t+1} (Eq. 84), so it follows from the supposition itself (the "
-                   "text derives it from lim alpha_t = 0, which is not needed). Holds on every step of a run from "
-                   "beta_0 = -0.999.",
+                   "t: it is the numerator of beta_{t+1} (Eq. 84), so it follows from the supposition. Holds on "
+                   "every step of a run from beta_0 = -0.999 until beta turns positive.",
               evidence=("paper-errata::eqs-87-89-iterates",)),
     LedgerRow("Eq. 88", "Proof of Lemma 10, case -1 < beta_0 < 0", "holds as reconstructed",
               note="Read as alpha_t < alpha_0 (1 - beta_0^2) eps/eta(0) for t > t', the stray '1(0)' being the "
