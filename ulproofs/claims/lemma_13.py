@@ -42,6 +42,7 @@ import sympy as sp
 
 from ..core.structured import PROTOTYPES, SCALAR, C, StructuredMatrix
 from ..engine.evidence import EvidenceSet
+from ..engine.ledger import LedgerRow
 from ..engine.verdicts import Claim, Reading
 
 CLAIM = Claim(
@@ -59,6 +60,14 @@ CLAIM = Claim(
     readings=(Reading("printed", "Pi_S A = A (I_n - (1/n) 1_n 1_n^T), the orthogonal (Frobenius) projection onto S",
                       change="the glyphs '%lnlz' read as (1/n) 1_n 1_n^T, as the proof's last line prints",
                       proof_needs=True),),
+)
+
+LEDGER = (
+    LedgerRow("Proof of Lemma 13", "Appendix B.9; Lemmas 14-17 and the decomposition of Z0", "holds as reconstructed",
+              note="The statement's '%lnlz' and the proof's last line read as (1/n) 1_n 1_n^T; the projector is "
+                   "proved for every n (idempotent, symmetric, range S, rank n - 1), checked against exact dense "
+                   "projectors and by the orthogonality of the residual.",
+              evidence=("lemma-13::symbolic-proof", "lemma-13::dense-exact", "lemma-13::residual-orthogonal")),
 )
 
 

@@ -26,6 +26,7 @@ import sympy as sp
 
 from ..core.structured import FEATURES, PROTOTYPES, C, N, StructuredMatrix
 from ..engine.evidence import EvidenceSet
+from ..engine.ledger import LedgerRow
 from ..engine.verdicts import Claim, Reading
 from .lemma_13 import declare_projector_evidence, prove_projector, row_space_projector
 
@@ -43,6 +44,13 @@ CLAIM = Claim(
     readings=(Reading("printed", "Pi_S A = A (I_cn - (1/n) I_c (x) 1_n 1_n^T), the orthogonal (Frobenius) "
         "projection onto S", change="'I(m' read as I_cn and '%Ie ® lnljl' as (1/n) I_c (x) 1_n 1_n^T, as the proof's "
         "last line prints", proof_needs=True),),
+)
+
+LEDGER = (
+    LedgerRow("Proof of Lemma 14", "Appendix B.9; Lemma 17 (the projection onto E3)", "holds as reconstructed",
+              note="'I(m - %Ie (x) lnljl' read as I_cn - (1/n) I_c (x) 1_n 1_n^T, as the proof prints it; proved for "
+                   "every c, n, and a global-mean mutant is an orthogonal projector onto the wrong subspace.",
+              evidence=("lemma-14::symbolic-proof", "lemma-14::dense-exact", "lemma-14::global-mean-mutant")),
 )
 
 

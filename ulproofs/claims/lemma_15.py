@@ -40,6 +40,7 @@ import sympy as sp
 from ..core.operator import derive_spectrum
 from ..core.structured import FEATURES, PROTOTYPES, SCALAR, C, N, StructuredMatrix
 from ..engine.evidence import EvidenceSet
+from ..engine.ledger import LedgerRow
 from ..engine.verdicts import Claim, Reading
 from . import lemma_13
 from .lemma_13 import declare_signed_projection_evidence, prove_projector, row_space_projector
@@ -60,6 +61,19 @@ CLAIM = Claim(
         "(x) 1_N) + W)(I_C - (1/C) 1_C 1_C^T)",
         change="the glyphs drop H before (I_C (x) 1_N); without it the sum does not typecheck "
         "(CN x C plus p x C), and the proof's minimiser (Eq. 99) has it", proof_needs=True),),
+)
+
+LEDGER = (
+    LedgerRow("Eq. 98", "Lemma 15: the projection onto E1^eps (Theorem 2's coefficients)", "holds as reconstructed",
+              note="The OCR drops H from P; with it (the only reading that typechecks, and the minimiser of "
+                   "Eq. 99) the projector is proved for all C, N and both signs, and equals the projector derived "
+                   "from the sectors of B.",
+              evidence=("lemma-15::plus-symbolic-proof", "lemma-15::minus-symbolic-proof",
+                        "lemma-15::plus-derived-projector", "lemma-15::minus-derived-projector")),
+    LedgerRow("Eq. 99", "Proof of Lemma 15", "holds as reconstructed",
+              note="The minimisation over Z 1_C = 0 is garbled line by line; its result, "
+                   "(1/2)((eps/sqrt N) H (I_C (x) 1_N) + W) centred, is what Eq. 98 is proved to be.",
+              evidence=("lemma-15::plus-dense-exact", "lemma-15::minus-dense-exact")),
 )
 
 

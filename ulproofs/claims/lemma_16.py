@@ -32,6 +32,7 @@ import sympy as sp
 from ..core.operator import derive_spectrum
 from ..core.structured import FEATURES, PROTOTYPES, SCALAR, C, N, StructuredMatrix
 from ..engine.evidence import EvidenceSet
+from ..engine.ledger import LedgerRow
 from ..engine.verdicts import Claim, Reading
 from . import lemma_13
 from .lemma_13 import declare_signed_projection_evidence, prove_projector, row_space_projector
@@ -50,6 +51,18 @@ CLAIM = Claim(
     readings=(Reading("printed", "Pi_2^eps(H, W) = ((eps/sqrt N) h 1_CN^T, h 1_C^T), h = (1/(2C))((eps/sqrt N) H "
         "1_CN + W 1_C)", change="the unreadable constant read as 1/(2C), the minimiser of Eq. 101 (a 1/C mutant "
         "is shown to fail)", proof_needs=True),),
+)
+
+LEDGER = (
+    LedgerRow("Eq. 100", "Lemma 16: the projection onto E2^eps", "holds as reconstructed",
+              note="The constant of h is unreadable; read as 1/(2C), the minimiser of Eq. 101. Proved for all C, N "
+                   "and both signs; the 1/C reading fails the proof.",
+              evidence=("lemma-16::plus-symbolic-proof", "lemma-16::minus-symbolic-proof",
+                        "lemma-16::eq-101-minimiser")),
+    LedgerRow("Eq. 101", "Proof of Lemma 16", "holds as reconstructed",
+              note="The minimisation of 2C ||h||^2 - 2 h^T((eps/sqrt N) H 1_CN + W 1_C) has the minimiser 1/(2C)(...), "
+                   "checked symbolically.",
+              evidence=("lemma-16::eq-101-minimiser",)),
 )
 
 

@@ -26,6 +26,7 @@ import sympy as sp
 from ..core.operator import derive_spectrum
 from ..core.structured import FEATURES, PROTOTYPES, C, N, StructuredMatrix
 from ..engine.evidence import EvidenceSet
+from ..engine.ledger import LedgerRow
 from ..engine.verdicts import Claim, Reading
 from . import lemma_14
 from .lemma_13 import declare_projector_evidence, prove_projector, row_space_projector
@@ -42,6 +43,13 @@ CLAIM = Claim(
     readings=(Reading("printed", "Pi_3(H, W) = (H (I_CN - (1/N) I_C (x) 1_N 1_N^T), 0)",
                       change="'*' read as 1/N, Lemma 14's constant with c = C, n = N, which the proof cites",
                       proof_needs=True),),
+)
+
+LEDGER = (
+    LedgerRow("Eq. 102", "Lemma 17: the projection onto E3", "holds as reconstructed",
+              note="'*' read as 1/N (Lemma 14 with c = C, n = N, which the proof cites). Proved for all C, N and "
+                   "equal to the projector derived from the sectors of B.",
+              evidence=("lemma-17::symbolic-proof", "lemma-17::derived-projector")),
 )
 
 
