@@ -26,8 +26,8 @@ from ulproofs.claims.lemma_1 import E1, E2
 from ulproofs.core.etf import etf_deviation
 from ulproofs.core.operator import gamma, label_matrix, matrix_M
 from ulproofs.core.structured import C, N
+from ulproofs.engine import registry
 from ulproofs.engine.context import CheckContext
-from ulproofs.engine.verdicts import Verdict
 from ulproofs.reports.notebooks import show, show_finding
 
 # %% [markdown]
@@ -144,11 +144,11 @@ print("ETF deviation of the best minimizer, 0 < gamma < 1: min", min(deviation),
 
 # %% [markdown]
 # ## Verdict
-# The claim's full check (`lemma_1.check`): the symbolic reduction, an exact grid over
-# $C\in\{2,3,4,5,10\}$, the counterexamples, a 176-configuration search and mutants.
+# The claim's declared evidence (`lemma_1.EVIDENCE`, run by the engine): the symbolic reduction, an exact grid
+# over $C\in\{2,3,4,5,10\}$, the counterexamples, a 176-configuration search and mutants.
 
 # %%
-finding = lemma_1.check(CheckContext())
+(finding,) = registry.run(CheckContext(), only=["lemma-1"], progress=False)
 show_finding(finding)
 
 # %% [markdown]
@@ -164,4 +164,4 @@ tolerance = lemma_1.loss_tolerance(3, 4, 1) * np.maximum(1.0, np.abs(derived))
 assert (np.abs(best - derived) <= tolerance).all()
 assert (best[gammas > 1] < printed[gammas > 1] - 0.1).all()
 assert min(deviation) > 0.1
-assert finding.verdict is Verdict.CORRECTED and finding.sound
+assert finding.verdict_text == "true after correction" and finding.sound
