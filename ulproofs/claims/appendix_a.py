@@ -197,6 +197,7 @@ def tie_threshold(classes=C):
     return sp.sqrt(sp.simplify((2 + 2 * cosine) / 4))
 
 
+@cache
 def exact_threshold_witnesses(classes, trade_off=gamma):
     r"""Exact witnesses on the unit simplex ETF (Helmert, p = C-1, class y = 1, j = 2):
 
@@ -405,17 +406,12 @@ def b_threshold(context, record):
     record.measured = dict(tau=str(tau))
 
 
-@cache
-def _witnesses(classes):
-    return exact_threshold_witnesses(classes)
-
-
 @EVIDENCE.item("b-witnesses", kind="exact", role="correction", reading="corrected",
                description="(b) with the minus: exact witnesses on Helmert ETFs, C in {2,3,4,5,10}: the tie point has "
                            "margin 0 and L = -(1+gamma) tau* (the strict '<' is needed); misclassified h_t reach "
                            "L -> -(1+gamma) tau* (tight)")
 def b_witnesses(context, record):
-    table = {c: _witnesses(c) for c in CLASSES}
+    table = {c: exact_threshold_witnesses(c) for c in CLASSES}
     record.passed = all(row["tie_margin"] == 0 and sp.simplify(row["tie_score"] - row["tau"]) == 0
                         and row["tie_loss_plus_threshold"] == 0 and row["near_margin_at_small_t"] < 0
                         and row["near_limit_plus_threshold"] == 0 for row in table.values())
@@ -426,8 +422,8 @@ def b_witnesses(context, record):
                description="(b) the threshold as printed the second time, without the minus sign, is false for "
                            "C >= 3: h orthogonal to w_y leaning to w_j is misclassified with L = 0 < (1+gamma) tau*")
 def b_without_minus(context, record):
-    literal = {c: (_witnesses(c)["literal_margin"], _witnesses(c)["literal_loss"], _witnesses(c)["tau"])
-               for c in CLASSES[1:]}
+    rows = {c: exact_threshold_witnesses(c) for c in CLASSES[1:]}
+    literal = {c: (row["literal_margin"], row["literal_loss"], row["tau"]) for c, row in rows.items()}
     record.passed = all(m < 0 and v == 0 and t > 0 for m, v, t in literal.values())
     record.measured = {c: dict(margin=str(m), loss=str(v), threshold_over_1_plus_gamma=str(t))
                        for c, (m, v, t) in literal.items()}
@@ -508,18 +504,18 @@ def d_gradient_kernel(context, record):
     record.measured = dict(perp_identity=perp, singular_at=[str(r) for r in roots])
 
 
-@EVIDENCE.item("mutant-small-threshold", kind="mutant",
-               description="tau' = sqrt((C-2)/(4(C-1))) is not sufficient: the tie point's score exceeds it")
-def mutant_small_threshold(context, record):
-    gaps = {c: sp.N(_witnesses(c)["tau"] - sp.sqrt(sp.Rational(c - 2, 4 * (c - 1))), 30) for c in CLASSES[1:]}
-    record.passed = all(v > MUTANT_MARGIN * mp_tolerance(context.dps) for v in gaps.values())
-    record.measured = {c: float(v) for c, v in gaps.items()}
+#: Mutant thresholds: (the denominator d of sqrt((C-2)/(d(C-1))), +1 when the tie score must exceed it, -1 when it
+#: must fall short of it).
+THRESHOLD_MUTANTS = {"small": (4, 1), "large": (1, -1)}
 
 
-@EVIDENCE.item("mutant-large-threshold", kind="mutant",
-               description="tau'' = sqrt((C-2)/(C-1)) is not tight: a gap at the tie point")
-def mutant_large_threshold(context, record):
-    gaps = {c: sp.N(sp.sqrt(sp.Rational(c - 2, c - 1)) - _witnesses(c)["tau"], 30) for c in CLASSES[1:]}
+@EVIDENCE.item("mutant-threshold", kind="mutant", cases=THRESHOLD_MUTANTS,
+               description="the threshold sqrt((C-2)/({case[0]}(C-1))) in place of tau* misses the tie point's score "
+                           "w_y^T h* = tau* (too small: not sufficient; too large: not tight), C in {{3, 4, 5, 10}}")
+def mutant_threshold(context, record, case):
+    denominator, side = case
+    gaps = {c: side * sp.N(exact_threshold_witnesses(c)["tau"] - sp.sqrt(sp.Rational(c - 2, denominator * (c - 1))), 30)
+            for c in CLASSES[1:]}
     record.passed = all(v > MUTANT_MARGIN * mp_tolerance(context.dps) for v in gaps.values())
     record.measured = {c: float(v) for c, v in gaps.items()}
 

@@ -475,6 +475,7 @@ def dense_instance(classes, examples, trade_off, projector_cache=None):
 GRID = [(c, n) for c in range(2, 7) for n in range(1, 5)]
 
 
+@cache
 def dense_grid(sizes=GRID):
     """Run :func:`dense_instance` over sizes x :func:`gamma_grid`; returns (failures, per-instance numbers)."""
     projector_cache, failures, numbers = {}, [], {}
@@ -497,6 +498,7 @@ def counterexample(classes, examples, trade_off, label):
             "dim subspace / p": int(claimed_rank(label).subs({C: classes, N: examples}))}
 
 
+@cache
 def definition_mutants():
     """Orthogonality residuals for the subspace definitions without 1/sqrt(N) or without W 1_C = 0."""
     no_sqrt, no_constraint = parametrisations(with_sqrt=False), parametrisations(with_constraint=False)
@@ -508,6 +510,7 @@ def definition_mutants():
     }
 
 
+@cache
 def eigen_mutants():
     """Wrong eigenvalues and a wrong Eq. 37 must fail the eigen-relations."""
     Q, B = projectors(), operator_B()
@@ -519,21 +522,6 @@ def eigen_mutants():
                                                               second=(1 + gamma) / (C * sp.sqrt(N)))).is_zero(),
     }
 
-
-
-@cache
-def _definition_mutants():
-    return definition_mutants()
-
-
-@cache
-def _eigen_mutants():
-    return eigen_mutants()
-
-
-@cache
-def _dense_grid():
-    return dense_grid()
 
 
 EVIDENCE = EvidenceSet(CLAIM)
@@ -609,17 +597,17 @@ EIGEN_MUTANTS = {
 }
 
 
-@EVIDENCE.item("definition-mutant", kind="mutant", cases=DEFINITION_MUTANTS,
-               description="definition mutant fails: {case}")
-def definition_mutant(context, record, name):
-    holds = _definition_mutants()[name]
-    record.passed = not holds
-    record.measured = {"holds": holds}
+#: Slug -> (the table of mutant outcomes, the mutant's name in it).
+MUTANTS = {
+    **{f"definition-{slug}": (definition_mutants, name) for slug, name in DEFINITION_MUTANTS.items()},
+    **{f"eigen-{slug}": (eigen_mutants, name) for slug, name in EIGEN_MUTANTS.items()},
+}
 
 
-@EVIDENCE.item("eigen-mutant", kind="mutant", cases=EIGEN_MUTANTS, description="eigen mutant fails: {case}")
-def eigen_mutant(context, record, name):
-    holds = _eigen_mutants()[name]
+@EVIDENCE.item("mutant", kind="mutant", cases=MUTANTS, description="mutant fails: {case[1]}")
+def mutant(context, record, case):
+    table, name = case
+    holds = table()[name]
     record.passed = not holds
     record.measured = {"holds": holds}
 
@@ -686,7 +674,7 @@ def m_from_loss(context, record, trade_off):
                            "eigen-relations, Eq. 37, charpoly(B), SymPy eigenvals(B), eigenspace dimensions vs the "
                            "coincidence set (the subspaces are the eigenspaces at exactly 32 instances)")
 def dense_grid_item(context, record):
-    failures, numbers = _dense_grid()
+    failures, numbers = dense_grid()
     seconds = [info["seconds"] for info in numbers.values()]
     exact_eigenspaces = sorted(key for key, info in numbers.items() if info["eigenspaces are the subspaces"])
     merged = numbers[(4, 2, "1/3")]["eigenspace dims"]["E3"]       # ker B = E2+ (+) E2- (+) E3: 2 + C(N-1)
@@ -710,8 +698,8 @@ LEDGER = (
     LedgerRow("Eq. 26", "Lemma 9", "holds as reconstructed",
               note="the five subspaces, read with eps/sqrt N and W 1_C = 0 (garbled OCR); orthogonal, summing to the "
                    "whole space, dims p(C-1), p(C-1), p, p, pC(N-1); without 1/sqrt N or W 1_C = 0 they fail",
-              evidence=("lemma-9::decomposition", "lemma-9::definition-mutant-no-sqrt-orthogonal",
-                        "lemma-9::definition-mutant-no-constraint-orthogonal", "lemma-9::dense-grid")),
+              evidence=("lemma-9::decomposition", "lemma-9::mutant-definition-no-sqrt-orthogonal",
+                        "lemma-9::mutant-definition-no-constraint-orthogonal", "lemma-9::dense-grid")),
     LedgerRow("Eq. 29", "Proof of Theorem 2 (B.2)", "holds as reconstructed",
               note="E2^eps restated, as Eq. 8", evidence=("lemma-9::decomposition",)),
     LedgerRow("Eq. 36", "Proof of Theorem 2 (B.2)", "holds as reconstructed",
@@ -719,7 +707,7 @@ LEDGER = (
     LedgerRow("Eq. 37", "Proof of Theorem 2 (B.2)", "holds as reconstructed",
               note="B = sum of sigma times the projector differences, the garbled prefactor read as 1/(C sqrt N); "
                    "for all C, N, gamma and on 88 exact dense instances",
-              evidence=("lemma-9::eigen-relations", "lemma-9::dense-grid", "lemma-9::eigen-mutant-eq-37-swapped")),
+              evidence=("lemma-9::eigen-relations", "lemma-9::dense-grid", "lemma-9::mutant-eigen-eq-37-swapped")),
     LedgerRow("Proof of Theorem 2: the five subspaces are eigenspaces of B", "Theorem 2", "holds as printed",
               note="each E_k is invariant under Z -> ZB with ZB = sigma_k Z (every nonzero member is an eigenvector), "
                    "for every gamma >= 0",

@@ -227,6 +227,7 @@ def prove_mixed_product(shapes=((2, 3), (2, 2), (3, 2), (2, 3))):
     return (sp.kronecker_product(P, Q) * sp.kronecker_product(R, S) - sp.kronecker_product(P * R, Q * S)).expand()
 
 
+@cache
 def exact_transforms(K=((5, 4), (4, 5)), C_=2, N_=1, trade_off=sp.Rational(1, 5)):
     r"""Exact arithmetic at sizes where the printed transform is defined (2p = C(N+1)): the residual
     :math:`\mathcal C(A\otimes B)-(\Lambda_A\otimes\Lambda_B)\mathcal C` for the corrected
@@ -497,11 +498,6 @@ def mixed_product(context, record):
     record.measured = {"residuals are zero": [bool(r.is_zero_matrix) for r in residuals]}
 
 
-@cache
-def _exact_transforms():
-    return exact_transforms()
-
-
 CORRECTED_NAME = "corrected U_A^-1 (x) U_B^-1"
 
 
@@ -509,7 +505,7 @@ CORRECTED_NAME = "corrected U_A^-1 (x) U_B^-1"
                description="exact instance (K = [[5,4],[4,5]], C=2, N=1, gamma=1/5, SymPy eigendecompositions): "
                            "C (A (x) B) = (Lambda_A (x) Lambda_B) C for C = U_A^-1 (x) U_B^-1")
 def exact_corrected_transform(context, record):
-    residual = _exact_transforms()[CORRECTED_NAME]
+    residual = exact_transforms()[CORRECTED_NAME]
     record.passed = bool(residual.is_zero_matrix)
     record.measured = {"max |residual entry|": str(max(abs(x) for x in residual))}
 
@@ -521,7 +517,7 @@ def exact_corrected_transform(context, record):
                            "has the own-class entry 1/(CN) != 0")
 def exact_printed_transform(context, record):
     condition, entry = printed_transform_condition(), printed_transform_obstruction()
-    exact = _exact_transforms()
+    exact = exact_transforms()
     misses = {name: max(abs(x) for x in r) for name, r in exact.items() if name != CORRECTED_NAME}
     record.passed = bool(condition == sp.Eq(2 * p, C * (N + 1)) and "printed U_B^-1 U_A^-1 (x) I" in misses
                          and all(v != 0 for v in misses.values()) and sp.simplify(entry - 1 / (C * N)) == 0)
