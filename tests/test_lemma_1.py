@@ -1,14 +1,15 @@
-"""Unit tests of Lemma 1's helpers: the ball projection and the errors on bad input."""
+"""Unit tests of Lemma 1's helpers: the search's ball projection and the errors on bad input."""
 import numpy as np
 import pytest
 
 from ulproofs.claims import lemma_1 as l1
+from ulproofs.claims.lemma_1_search import _project
 from ulproofs.core.errors import AssumptionError
 
 
 def test_projection_stays_feasible():
     X = np.random.default_rng(0).standard_normal((2, 3, 4, 5)) * 3
-    norms = np.linalg.norm(l1._project(X, 1.5), axis=-2)
+    norms = np.linalg.norm(_project(X, 1.5), axis=-2)
     assert norms.max() <= 1.5 * (1 + 1e-15)
 
 
