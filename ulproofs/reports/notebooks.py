@@ -181,9 +181,14 @@ def evidence_table(evidence, measured=3, width=90):
     rows = ["| | kind | s | evidence | measured |", "|---|---|---|---|---|"]
     for e in evidence:
         values = "; ".join(f"{k} = {_short(v, width)}" for k, v in list(e.measured.items())[:measured])
-        rows.append(f"| {'held' if bool(e.passed) else '**FAILED**'} | {e.kind} | {e.seconds:.2f} | "
-                    f"{_cell(e.description)} | {_cell(values)} |")
+        declared = getattr(e, "item", e)          # an engine Outcome carries its declared item
+        rows.append(f"| {'held' if _held(e) else '**FAILED**'} | {declared.kind} | {e.seconds:.2f} | "
+                    f"{_cell(declared.description)} | {_cell(values)} |")
     return "\n".join(rows)
+
+
+def _held(evidence):
+    return bool(evidence.held if hasattr(evidence, "held") else evidence.passed)
 
 
 def _short(value, width):
@@ -199,8 +204,8 @@ def show_finding(finding, measured=3):
     """Display a :class:`~ulproofs.engine.verdicts.Finding`: verdict, correction, counterexample, evidence."""
     from IPython.display import Markdown, display
 
-    parts = [f"**{finding.claim.id}: {finding.verdict.value}** "
-             f"({sum(bool(e.passed) for e in finding.evidence)}/{len(finding.evidence)} pieces of evidence held)"]
+    parts = [f"**{finding.claim.id}: {finding.verdict_text}** "
+             f"({sum(_held(e) for e in finding.evidence)}/{len(finding.evidence)} pieces of evidence held)"]
     if finding.correction:
         parts.append(f"**Correction.** {finding.correction}")
     if finding.counterexample:
