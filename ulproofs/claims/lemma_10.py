@@ -531,9 +531,9 @@ def eq_83(context, record):
 
 
 @EVIDENCE.item("eq-84", kind="symbolic",
-               description="Eq. 84 from the iterates: beta_{t+1} = (beta + alpha(1-beta^2))/sqrt(1 + alpha^2(1-beta^2)),"
-                           " alpha_{t+1} = xi alpha/(1 + alpha^2(1-beta^2)); Eq. 85: a fixed point of the alpha map "
-                           "has a^3 (1 - b^2) = 0, so a = 0 or b = 1")
+               description="Eq. 84 from the iterates: beta_{t+1} = (beta + alpha(1-beta^2))/sqrt(1 + "
+                           "alpha^2(1-beta^2)), alpha_{t+1} = xi alpha/(1 + alpha^2(1-beta^2)); Eq. 85: a fixed "
+                           "point of the alpha map has a^3 (1 - b^2) = 0, so a = 0 or b = 1")
 def eq_84(context, record):
     facts = prove_recursion()
     limits = prove_limit_alternative()
@@ -638,8 +638,8 @@ def rate_floor_dropped(context, record):
 
 
 @EVIDENCE.item("xi-limit-implied", kind="iterates",
-               description="'lim xi_t = 1' is implied by the other hypotheses: the adaptive largest rate grows (xi > 1) "
-                           "and still xi_t -> 1")
+               description="'lim xi_t = 1' is implied by the other hypotheses: the adaptive largest rate grows (xi > "
+                           "1) and still xi_t -> 1")
 def xi_limit_implied(context, record):
     record.measured = adaptive_xi_limit(context.seed)
     record.passed = record.measured["passed"]

@@ -206,9 +206,9 @@ def eq_86_mutant(context, record):
 
 
 @EVIDENCE.item("nonnegative-starts", kind="iterates",
-               description="float64 iterates (p=6, 1000 steps) from beta_0 in {0, 0.1, 0.5, 0.9, 0.999}, four schedules "
-                           "meeting Lemma 10's hypotheses: the telescoped identity, the paper's bound (eps = min eta), "
-                           "1 - beta_T <= 1e-9")
+               description="float64 iterates (p=6, 1000 steps) from beta_0 in {0, 0.1, 0.5, 0.9, 0.999}, four "
+                           "schedules meeting Lemma 10's hypotheses: the telescoped identity, the paper's bound (eps "
+                           "= min eta), 1 - beta_T <= 1e-9")
 def nonnegative_starts(context, record):
     runs = nonnegative_start_runs(context.seed)
     record.measured = runs

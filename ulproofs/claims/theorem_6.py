@@ -52,6 +52,7 @@ accuracy at 50% (C = 2, :math:`w_1=2w_2`, :math:`\gamma<\frac12`), and a rate wi
 which converges iff :math:`c_k\to0` (constant steps: :math:`0<\eta\lambda<2`).
 
 >>> import numpy as np
+>>> from ulproofs.core.anchored import accuracy
 >>> from ulproofs.core.etf import simplex_etf
 >>> from ulproofs.core.rates import Constant
 >>> from ulproofs.core.setting import LayerPeeledProblem
@@ -382,8 +383,8 @@ SMALL_STEP_TIME, SMALL_STEP_DECAY, SMALL_STEPS = 8.0, 0.5, (0.1, 0.05, 0.025)
 #: ETF accuracy runs: (p, C, N, gamma, constant eta, lambda).
 ACCURACY_CASES = {"decay": (8, 5, 3, 0.1, 0.5, 0.1), "no-decay": (4, 5, 3, 0.0, 0.5, 0.0)}
 PAPER_ACCURACY_CASE = (512, 100, 10, 1 / 99, 1.0, 1e-3)
-#: Paper-scale descent: the O(pC)-per-step class-mean update for 2000 steps, the O(pCN) structured one for 200.
-PAPER_DESCENT_RUNS = {"class-mean": 2000, "structured": 200}
+#: Paper-scale descent: the O(pC)-per-step class-mean update for 2000 steps, the O(pCN) structured one for 100.
+PAPER_DESCENT_RUNS = {"class-mean": 2000, "structured": 100}
 PAPER_DECAY = 5e-4
 
 
