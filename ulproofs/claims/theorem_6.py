@@ -49,7 +49,11 @@ matter, and the counterexamples here lie outside them: a fixed W that is no ETF 
 accuracy at 50% (C = 2, :math:`w_1=2w_2`, :math:`\gamma<\frac12`), and a rate with bounded
 :math:`\zeta` (cosine annealing to 0, the schedule of Section 4) stops H at distance
 :math:`e^{-\lambda\zeta(\infty)}\|H_0-WM/\lambda\|`. Gradient descent follows the discrete form,
-which converges iff :math:`c_k\to0` (constant steps: :math:`0<\eta\lambda<2`).
+which converges iff :math:`c_k\to0` (constant steps: :math:`0<\eta\lambda<2`). The text calls Eq. 16 a
+"difference equation": it is a differential equation, and the difference equation of gradient descent
+has :math:`c_k` in place of :math:`e^{-\lambda\zeta}` (an erratum of the ledger, not of the theorem,
+which names the "continual gradient flow"). The ground truth and numeric helpers live in
+:mod:`ulproofs.core.anchored`.
 
 >>> import numpy as np
 >>> from ulproofs.core.anchored import accuracy
