@@ -409,7 +409,7 @@ def small_step_schedules():
 def expm_comparison(problem, H0, W, rate, decay, time, exact_gamma, dps=groundtruth.DEFAULT_DPS):
     """Eq. 17 (float64 and ``dps`` digits) against expm, and the rate ratio against e^{-lambda zeta}.
 
-    Returns a dict of errors with their tolerances; ``passed`` says whether all hold.
+    Returns (passed, a dict of errors with their tolerances, the expm solution as an mpmath matrix).
     """
     dynamics = AnchoredDynamics(problem, H0, W, Constant(rate), decay)
     with mpmath.workdps(dps):
@@ -434,7 +434,7 @@ def expm_comparison(problem, H0, W, rate, decay, time, exact_gamma, dps=groundtr
                            "relative gap (the rate is exact)": float(gap),
                            "gap tolerance (with cancellation)": float(gap_tolerance)})
             passed = passed and gap <= gap_tolerance
-    return bool(passed), result, groundtruth.to_numpy(exact)
+    return bool(passed), result, exact
 
 
 def ode_comparison(problem, H0, W, schedule, decay, time, exact_gamma, dps=groundtruth.DEFAULT_DPS):
@@ -496,6 +496,17 @@ def descent_run(context, schedule_name, method, steps=DESCENT_STEPS, record=DESC
     schedule, decay = descent_schedules()[schedule_name]
     run = run_descent(problem, H0, W, schedule, decay, steps, list(record), method, context.device)
     return AnchoredDynamics(problem, H0, W, schedule, decay), run
+
+
+@cache
+def etf_dense_margins():
+    """(problem, every margin (w_c - w_j)^T (W M)_{:, (i, c)} with j != c, tolerance) for a simplex ETF of norm 1.5
+    at p=7, C=5, N=3, gamma=1/4."""
+    problem = LayerPeeledProblem(p=7, C=5, N=3, gamma=0.25)
+    W = simplex_etf(7, 5, scale=1.5, seed=0)
+    m = margins(W, problem.apply_M(W), problem.N)
+    off = m[~(np.arange(5)[:, None] == problem.class_of_column()[None, :])]
+    return problem, off, float_tolerance("float64", operations=4 * problem.p + 10)
 
 
 @cache
@@ -619,15 +630,22 @@ def etf_margin(context, record):
                description="the margins (w_c - w_j)^T (W M)_{:, (i, c)} of a simplex ETF of norm 1.5 (p=7, C=5, N=3, "
                            "gamma=1/4) all equal s^2 (1+gamma)/((C-1) N)")
 def etf_margin_dense(context, record):
-    problem = LayerPeeledProblem(p=7, C=5, N=3, gamma=0.25)
-    W = simplex_etf(7, 5, scale=1.5, seed=0)
-    m = margins(W, problem.apply_M(W), problem.N)
-    off = m[~(np.arange(5)[:, None] == problem.class_of_column()[None, :])]
+    problem, off, tolerance = etf_dense_margins()
     expected = etf_drive_margin(problem, 1.5)
     error = float(np.abs(off / expected - 1).max())
-    tolerance = float_tolerance("float64", operations=4 * problem.p + 10)
     record.measured = {"expected margin": expected, "max relative error": error, "tolerance": tolerance}
     record.passed = error <= tolerance
+
+
+@EVIDENCE.item("etf-margin-mutant", kind="mutant",
+               description="the margin with C in place of C - 1, s^2 (1+gamma)/(C N), misses the same dense margins "
+                           "by > MUTANT_MARGIN x tolerance")
+def etf_margin_mutant(context, record):
+    problem, off, tolerance = etf_dense_margins()
+    wrong = 1.5 ** 2 * (1 + problem.gamma) / (problem.C * problem.N)
+    miss = float(np.abs(off / wrong - 1).min())
+    record.measured = {"smallest relative miss": miss, "margin x tolerance": MUTANT_MARGIN * tolerance}
+    record.passed = miss >= MUTANT_MARGIN * tolerance
 
 
 @EVIDENCE.item("full-accuracy-time", kind="symbolic",
@@ -695,13 +713,12 @@ def expm_mutant(context, record, name):
     problem, H0, W, exact_gamma, _, _, exact = expm_case(context, "generic")
     _, _, _, _, decay, rate, time, _ = EXPM_CASES["generic"]
     wrong = AnchoredDynamics(problem, H0, W, Constant(rate), decay, formula=MUTANTS[name])
-    error = relative_error(wrong.state(time), exact)
+    error = relative_error(wrong.state(time), groundtruth.to_numpy(exact))
     tolerance = closed_form_tolerance(AnchoredDynamics(problem, H0, W, Constant(rate), decay), time)
     with mpmath.workdps(context.dps):
-        exact_mp = expm_solution(problem, H0, W, rate, decay, time, exact_gamma, context.dps)
         formula = closed_form_mp(problem, H0, W, mpmath.mpf(rate) * mpmath.mpf(time), decay, exact_gamma,
                                  context.dps, formula=MUTANTS[name])
-        mp_error, mp_tol = groundtruth.relative_error_mp(formula, exact_mp), mp_tolerance()
+        mp_error, mp_tol = groundtruth.relative_error_mp(formula, exact), mp_tolerance()
     record.measured = {"float64 relative error": error, "margin x tolerance": MUTANT_MARGIN * tolerance,
                        "mp relative error": float(mp_error), "margin x mp tolerance": float(MUTANT_MARGIN * mp_tol)}
     record.passed = error >= MUTANT_MARGIN * tolerance and mp_error >= MUTANT_MARGIN * mp_tol
