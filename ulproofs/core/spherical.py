@@ -252,11 +252,13 @@ def planar_descent(x0, y0, target_norms, rate, steps, scale=1.0, rescaled=False,
         effective = scale * eta * (n if rescaled else 1.0)
         alpha = effective * target_norms / n2
         beta = x / n
-        gaps = 2 * np.sin(np.abs(np.arctan2(y, x)) / 2)          # y < 0 after an overshoot (alpha beta > 1)
-        # ||h^ - t||^2 = (1 - ||t||)^2 + ||t|| gap^2, without cancellation
-        error = float(np.sqrt(np.sum((1 - target_norms) ** 2 + target_norms * gaps ** 2)))
+        recording = t % record_every == 0 or t == steps
+        if recording or stop_error is not None:           # the gaps only where they are used
+            gaps = 2 * np.sin(np.abs(np.arctan2(y, x)) / 2)          # y < 0 after an overshoot (alpha beta > 1)
+            # ||h^ - t||^2 = (1 - ||t||)^2 + ||t|| gap^2, without cancellation
+            error = float(np.sqrt(np.sum((1 - target_norms) ** 2 + target_norms * gaps ** 2)))
         stopping = stop_error is not None and error <= stop_error
-        if t % record_every == 0 or t == steps or stopping:
+        if recording or stopping:
             for key, value in (("steps", t), ("etas", eta), ("norms", n), ("cosines", beta), ("alphas", alpha),
                                ("gaps", gaps), ("errors", error)):
                 rows[key].append(value)
