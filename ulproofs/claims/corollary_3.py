@@ -496,9 +496,4 @@ LEDGER = (
               correction=r"p(t)-q(t)=\frac{\gamma\sqrt{\zeta_1(t)\zeta_2(t)}}{\sqrt N}>0\ \text{needs}\ \gamma>0,"
                          r"\ \text{also for } C=2",
               counterexample=r"C=2,\ \gamma=0:\ p(t)-q(t)=0", evidence=_ASSUMPTIONS),
-    LedgerRow("Figure 1", "Corollary 3", "holds as reconstructed",
-              note="caption's rates garbled; read as 3.95 eta/(C sqrt N) for gamma = 0.05 and about eta/(C sqrt N) for "
-                   "the others; checked at p=512, C=100, N=10 over 20,000 GD steps (the run length is not given): "
-                   "rates, sqrt(2), overlap, fastest at 1/(C-1). Panels (a) loss and (b) accuracy are not checked",
-              evidence=_ids("figure-1-rates", "figure-1-caption", "figure-1-bias", "growth-exponents")),
 )

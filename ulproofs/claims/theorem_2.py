@@ -81,7 +81,7 @@ CLAIM = Claim(
                "Z(t) = sum_{k in 1+-, 2+-} Pi_k Z0 (alpha_k C(t) + beta_k I) + Pi_3 Z0 with "
                "alpha_k = sinh(sigma_k sqrt(z1 z2))/sqrt(z1 z2), beta_k = cosh(sigma_k sqrt(z1 z2)), "
                f"and {CORRECTED_BIAS}."),
-    equations=("Eq. 5", "Eq. 6", "Eq. 7", "Eq. 27", "Eq. 28", "Eqs. 30-35", "Eqs. 38-46"),
+    equations=("Eq. 5", "Eq. 6", "Eq. 7", "Eq. 27", "Eqs. 30-35", "Eqs. 38-46"),
     reading=("alpha, beta are reconstructed from Eq. 41 (the OCR garbles them) and re-derived from the series of "
              "Eqs. 35-39. The main text says the scalars 'only depend on C, N, gamma, eta1(0) and eta2(0)'; they "
              "depend on t through zeta1(t), zeta2(t), i.e. on the rate functions, as the appendix's restatement "
@@ -352,7 +352,7 @@ def series_square(context, record):
 
 @EVIDENCE.item("commutator", kind="symbolic",
                description="[A(t1), A(t2)] = (eta1(t2) eta2(t1) - eta1(t1) eta2(t2)) [[M^T M, 0], [0, -M M^T]]: it "
-                           "vanishes iff the rates are proportional at t1, t2 (Footnote 8's 'if and only if')")
+                           "vanishes iff eta1(t1) eta2(t2) = eta1(t2) eta2(t1), the hypothesis of the theorem")
 def commutator(context, record):
     commutator, conditions, factor, kernel = commutator_of_rates()
     M = matrix_M()
@@ -918,9 +918,6 @@ LEDGER = (
               evidence=_ids("alpha-depends-on-history")),
     LedgerRow("Eq. 27", "Theorem 2 (restated in B.2)", "holds as reconstructed",
               note="the appendix's restatement of Eq. 6, garbled like it", evidence=_CLOSED_FORM),
-    LedgerRow("Eq. 28", "Theorem 2 (restated in B.2)", "unreadable",
-              note="the appendix's restatement of Eq. 7 reads 'b(t) = by + LMy': too garbled to tell whether it has "
-                   "the 1/C (Eq. 46, legible, has it; Eq. 7 does not)", evidence=_BIAS),
     LedgerRow("Eq. 30", "Proof of Theorem 2", "holds as reconstructed",
               note="Z' = Z [[0, M^T], [M, 0]] diag(eta1 I, eta2 I) (garbled); equals the ground truth's generator",
               evidence=_ids("structured-generator-dense", "setting-flow-vs-generator")),
