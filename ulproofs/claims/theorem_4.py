@@ -57,12 +57,14 @@ component (:func:`derive_S`, Eq. 62); Eq. 66 and Eq. 67 (:func:`derive_exponenti
 :math:`\Phi'=\Phi A_\lambda(t)`, :math:`\Phi(0)=I` in the structured algebra (:func:`prove_flow_equation`);
 the commutator of Eq. 57 (:func:`commutator_of_rates`); the exact gradient-descent iterates
 (:func:`prove_discrete_iterates`); the bias (:func:`prove_bias`). Numerically (NumPy float64)
-:class:`WeightDecayDynamics` evaluates the closed form and the exact discrete iterates.
+:class:`~ulproofs.core.weight_decay.WeightDecayDynamics` evaluates the closed form and the exact discrete
+iterates.
 
 >>> import numpy as np
 >>> from ulproofs.core.setting import LayerPeeledProblem
 >>> from ulproofs.core.rates import Constant, RatePair
 >>> from ulproofs.claims.theorem_2 import UnconstrainedDynamics
+>>> from ulproofs.core.weight_decay import WeightDecayDynamics
 >>> problem = LayerPeeledProblem(p=2, C=3, N=2, gamma=0.2)
 >>> rng = np.random.default_rng(0)
 >>> H0, W0, b0 = rng.standard_normal((2, 6)), rng.standard_normal((2, 3)), rng.standard_normal(3)
@@ -83,14 +85,11 @@ from sympy.polys.fields import sfield
 
 from ..core.operator import derive_spectrum, gamma, matrix_M, operator_B, time_scaling
 from ..core.structured import Z_SPACE, C, N, StructuredMatrix
-from ..core.weight_decay import WeightDecayDynamics, multipliers
 from ..engine.evidence import EvidenceSet
 from ..engine.ledger import LedgerRow
 from ..engine.verdicts import Claim, Reading
 from .theorem_2 import s, t
 from .theorem_4_numerics import EXPM_CASES, case_id, declare_numeric_evidence
-
-__all__ = ["WeightDecayDynamics", "multipliers"]
 
 PRINTED = (
     "Theorem 4 ... Consider the continual gradient flow in Equation 12, let Z(t) = (H(t), W(t)). If m (t1)n2(t2) "
@@ -399,7 +398,7 @@ def multipliers_per_subspace():
 def entire_form(sigma, decay1, decay2, zeta1, zeta2):
     r"""exp(S)(1,1) as :math:`e^m[\cosh d+\frac{\sinh d}{d}(S-mI)](1,1)`, m = tr S / 2,
     :math:`d=(\theta_2-\theta_1)/2`: an even, entire function of d, so defined at
-    :math:`\theta_1=\theta_2` too (what :func:`multipliers` evaluates)."""
+    :math:`\theta_1=\theta_2` too (what :func:`~ulproofs.core.weight_decay.multipliers` evaluates)."""
     S = S_matrix(sigma, decay1, decay2, zeta1, zeta2)
     theta1, theta2 = eigenvalues_eq66(sigma, decay1, decay2, zeta1, zeta2)
     m, d = (theta1 + theta2) / 2, (theta2 - theta1) / 2
