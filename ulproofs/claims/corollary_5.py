@@ -132,7 +132,8 @@ CLAIM = Claim(
                 change=("omega of Eq. 15 read from the garbled Eq. 80 as omega_2(sigma_1) - omega_2(sigma_2); the "
                         "bullets after Eq. 81 ('omega_2 > 0' for lambda > lambda*, 'since lim zeta2(t) = 0') read with "
                         "the derived signs and zeta2 -> oo, which the regimes need; Figs. 4-8 with eta2 = eta, eta1 = "
-                        "s eta, Fig. 8 with eta2 = 0.5. Grouping the range as '0 < gamma and (gamma < 2/(C-2) or "
+                        "s eta, Fig. 8 with eta2 = 0.5; Eq. 75's 'X' read as lambda (reading it as s lambda would "
+                        "not change the verdict). Grouping the range as '0 < gamma and (gamma < 2/(C-2) or "
                         "C = 2)' instead would supply gamma > 0 but not change the verdict: the other "
                         "counterexamples stand."),
                 establishes="proved"),
@@ -669,7 +670,8 @@ def limit_direction(context, record):
 @EVIDENCE.item("symbolic-mutants", kind="mutant",
                description="mutants fail: thresholds (1+gamma)/C, sqrt(s) lambda*, 2 sqrt(s)/(1+s) lambda*; limit "
                            "coefficients +c on W1-, (1+s)/(1-s), (1-sqrt s)/(1+sqrt s); the +c limit is not self-dual; "
-                           "the self-duality condition with the other sign; Corollary 3's k = sqrt(s/N) for lambda > 0")
+                           "the self-duality condition with the other sign; Corollary 3's k = sqrt(s/N) for lambda > "
+                           "0; the rate omega_2(sigma_1) + omega_2(sigma_2) (nonzero at the tie gamma = 0)")
 def symbolic_mutants(context, record):
     star = sigma_1()
     thresholds = {"(1+gamma)/C": (1 + gamma) / C, "sqrt(s) lambda*": sp.sqrt(s) * star,
@@ -685,6 +687,9 @@ def symbolic_mutants(context, record):
     pi = pi_coefficients()
     caught["ratio condition sign"] = not is_zero_mod_root(pi["h_plus"] * pi["w_minus"] - pi["h_minus"] * pi["w_plus"])
     caught["k = sqrt(s/N)"] = not is_zero_mod_root(self_duality_constant(direction_propagator()) - sp.sqrt(s / N))
+    tie_point = {C: 5, N: 3, lam: sp.Rational(1, 10), s: sp.Rational(1, 4), gamma: 0}   # the true rate: 0
+    added = omega(2, sigma_1()) + omega(2, sigma_2())
+    caught["omega = omega_2(sigma_1) + omega_2(sigma_2)"] = bool(abs(sp.N(added.subs(tie_point), 30)) > 1e-3)
     record.measured = caught
     record.passed = all(caught.values())
 
