@@ -92,8 +92,7 @@ from ..core.structured import FEATURES, MEAN, PERP, PROTOTYPES, C, N, Structured
 from ..engine.evidence import EvidenceSet, item_rng
 from ..engine.ledger import LedgerRow
 from ..engine.verdicts import Claim, Reading
-from . import corollary_3
-from .corollary_5_iterates import declare_iterate_evidence
+from . import corollary_3, corollary_5_iterates
 from .theorem_2 import s
 from .theorem_4 import S_matrix, lambda1, lambda2
 
@@ -714,7 +713,7 @@ def numeric_modes(context, record):
     record.passed = worst <= tolerance
 
 
-declare_iterate_evidence(EVIDENCE)
+corollary_5_iterates.ITEMS.declare_on(EVIDENCE)
 
 
 #: LaTeX of the corrections, shared by the ledger rows.

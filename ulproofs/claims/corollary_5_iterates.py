@@ -5,8 +5,8 @@ Real gradient descent (:func:`~ulproofs.core.weight_decay.simulate`, float64, we
 iterating): every observed quantity must agree within its a-priori rounding bound, and rates fitted
 on a log scale are judged against the derived per-step factors :math:`\log|1+\eta_2\omega|` (the
 flow's :math:`\eta_2\omega` reported beside). Each run is computed once per process by a cached
-function and shared by the items that use it. :func:`declare_iterate_evidence` declares the items on
-Corollary 5's :class:`~ulproofs.engine.evidence.EvidenceSet`.
+function and shared by the items that use it. :data:`ITEMS` holds the items until Corollary 5 declares
+them on its :class:`~ulproofs.engine.evidence.EvidenceSet`.
 
 >>> small_problem().C, round(threshold_value(small_problem()), 4)
 (5, 0.1443)
@@ -36,23 +36,11 @@ from ..core.weight_decay import (
     target_coefficients,
     threshold_value,
 )
+from ..engine.deferred import DeferredItems
 from . import corollary_3
 
-_DECLARED = []
-
-
-def _item(slug, **options):
-    """Keep an item's declaration until :func:`declare_iterate_evidence` hands it to the claim's EvidenceSet."""
-    def keep(function):
-        _DECLARED.append((slug, options, function))
-        return function
-    return keep
-
-
-def declare_iterate_evidence(evidence):
-    """Declare this module's items on Corollary 5's EvidenceSet (its readings: ``printed``, ``corrected``)."""
-    for slug, options, function in _DECLARED:
-        evidence.item(slug, **options)(function)
+#: The items of this module, declared on the claim's EvidenceSet by the claim module.
+ITEMS = DeferredItems()
 
 
 def _omega_2_sigma_2_at_threshold(values):
@@ -474,7 +462,7 @@ def _direction_runs(seed, device):
     return {g: run_small(0.3, ratio=0.25, trade_off=g, seed=seed, device=device, steps=900) for g in (None, 0.1)}
 
 
-@_item("lambda-sweep", kind="iterates",
+@ITEMS.item("lambda-sweep", kind="iterates",
        description="lambda sweep (Fig. 4/7's lambda/lambda*) at p=8, C=5, N=3, gamma=1/(C-1), eta=0.5, s=1, 300 GD "
                    "steps: GD = closed form; log||W||, log||H|| slopes vs log(1 + eta omega_2); the three regimes; "
                    "||W - P|| -> 0 at lambda*; ||H|| - ||W|| -> 0 at its derived rate for every lambda")
@@ -487,7 +475,7 @@ def lambda_sweep(context, record):
                          and regimes == ["grows", "grows", "grows", "decays", "constant"])
 
 
-@_item("limit-unequal-rates", kind="iterates",
+@ITEMS.item("limit-unequal-rates", kind="iterates",
        description="s = 0.25 and 4 at lambda*: GD -> H1+ + c H1-, W1+ - c W1- (c = (1-s)/(1+s)); residual rates "
                    "log(1 - eta s lambda*) (H), log(1 - eta lambda*) (W); k = 1/sqrt N")
 def limit_unequal_rates(context, record):
@@ -498,7 +486,7 @@ def limit_unequal_rates(context, record):
     record.passed = all(e["passed"] and e["self_duality"]["passed"] for e in results.values())
 
 
-@_item("eq15-direction-rates", kind="iterates",
+@ITEMS.item("eq15-direction-rates", kind="iterates",
        description="Eq. 15 at lambda = 0.3 lambda*, s = 0.25, 900 steps, gamma = 1/(C-1) and 0.1: direction slopes of "
                    "H, W, Z vs the derived ones, within the rate omega of Eq. 80 (tight at gamma = 0.1; at gamma = "
                    "1/(C-1) W converges faster); k_hat = (omega_2 + lambda)/(sigma_1 sqrt N), not Corollary 3's "
@@ -512,7 +500,7 @@ def eq15_direction_rates(context, record):
     record.passed = all(e["passed"] for e in results.values()) and corollary_3_miss > MUTANT_MARGIN
 
 
-@_item("c2-gamma-0", kind="counterexample", reading="printed",
+@ITEMS.item("c2-gamma-0", kind="counterexample", reading="printed",
        description="C = 2, gamma = 0 (admitted by the printed '... or C = 2'): sigma_2 = sigma_1, omega_2(sigma_2, "
                    "lambda*) = 0 exactly, and GD at lambda* (p=8, N=3, s=1) does not tend to the stated limit "
                    "H1+ + c H1-, W1+ - c W1-: its distance plateaus at the norm of the E2 part")
@@ -528,7 +516,7 @@ def c2_gamma_0(context, record):
     record.passed = bool(exact_tie and tie["passed"] and agreement(run)["passed"])
 
 
-@_item("beyond-range", kind="iterates",
+@ITEMS.item("beyond-range", kind="iterates",
        description="the range is needed: gamma = 1 > 2/(C-2) (C = 5): ||Z|| -> oo at lambda = lambda* and at lambda "
                    "between sigma_1 and |sigma_2| (> lambda*), at the derived rate")
 def beyond_range(context, record):
@@ -542,7 +530,7 @@ def beyond_range(context, record):
     record.passed = all(record.measured[k]["passed"] for k in beyond)
 
 
-@_item("non-generic-start", kind="counterexample", reading="printed",
+@ITEMS.item("non-generic-start", kind="counterexample", reading="printed",
        description="Z0 with a vanishing limit direction (Pi_1^+ Z0 = 0, s = 1) at lambda = lambda*/2 < lambda*: "
                    "||Z|| -> 0, not oo as printed (200 GD steps); the vanishing condition has rank 1")
 def non_generic_start(context, record):
@@ -554,7 +542,7 @@ def non_generic_start(context, record):
     record.passed = bool(record.measured["passed"] and rank == 1)
 
 
-@_item("etf-random-start", kind="iterates",
+@ITEMS.item("etf-random-start", kind="iterates",
        description="the limit's prototypes are no simplex ETF for a random start (neural collapse needs more, as the "
                    "paper says): GD at lambda*, s = 1 (p=8, C=5) and the closed-form limit at p=512, C=100, N=10")
 def etf_random_start(context, record):
@@ -562,7 +550,7 @@ def etf_random_start(context, record):
     record.passed = record.measured["passed"]
 
 
-@_item("etf-sufficient-start", kind="iterates",
+@ITEMS.item("etf-sufficient-start", kind="iterates",
        description="sufficient condition: W0 a simplex ETF and class means of H0 = W0/sqrt N (E2, E3 parts random): "
                    "W_lim = W0 exactly and GD's W -> ETF (lambda*, s = 0.25); with unaligned means no ETF")
 def etf_sufficient_start(context, record):
@@ -577,7 +565,7 @@ def etf_sufficient_start(context, record):
     record.passed = bool(record.measured["passed"] and record.measured["unaligned_final_deviation"] > 0.1)
 
 
-@_item("threshold-mutants-on-iterates", kind="mutant",
+@ITEMS.item("threshold-mutants-on-iterates", kind="mutant",
        description="GD at the mutant thresholds (1+gamma)/C and sqrt(s) lambda* (s = 0.25) is not constant: the fitted "
                    "log||W|| slope misses 0 by more than MUTANT_MARGIN tolerances; the limit with +c W1- misses the "
                    "iterates by more than MUTANT_MARGIN x their distance to the true limit")
@@ -600,7 +588,7 @@ def threshold_mutants_on_iterates(context, record):
                          and flipped_margin > MUTANT_MARGIN)
 
 
-@_item("figure-8-w-rate", kind="counterexample", reading="printed",
+@ITEMS.item("figure-8-w-rate", kind="counterexample", reading="printed",
        description="Fig. 8's 'larger s converges faster' fails for W: at lambda*, gamma = 1/(C-1), GD's W converges "
                    "to its limit at the s-free rate log(1 - eta lambda*) for s = 0.25 and for s = 4 (fits agree), "
                    "while H converges faster for the larger s (the corrected reading)")
@@ -619,7 +607,7 @@ def figure_8_w_rate(context, record):
                          and fast["residual_H"]["fitted"] < slow["residual_H"]["fitted"] - w_tolerance)
 
 
-@_item("figure-5-gamma-0.1", kind="counterexample", reading="printed",
+@ITEMS.item("figure-5-gamma-0.1", kind="counterexample", reading="printed",
        description="Fig. 5's caption ('||H||, ||W|| do not grow exponentially') fails for its gamma = 0.1 > 2/(C-2) = "
                    "1/49 at C = 100, N = 10: sigma_2^2 - lambda*^2 > 0 exactly, so omega_2(sigma_2, lambda*) > 0, and "
                    "the exact discrete closed form (eta = 0.1, s = 1) grows ||Z|| by the derived factor over 50,000 "
@@ -651,7 +639,7 @@ FIGURE_TITLES = {"4": "Fig. 4/7 (lambda in {1e-5, 1e-4, 1e-3, 5e-3, lambda*}, et
 FIGURE_CHECKS = {"4": figure_four, "5": figure_five, "6": figure_residual_rates, "8": figure_residual_rates}
 
 
-@_item("figure", kind="iterates", paper_scale=True, cases=FIGURE_TITLES,
+@ITEMS.item("figure", kind="iterates", paper_scale=True, cases=FIGURE_TITLES,
        description="{case} at p=512, C=100, N=10, 5,000 GD steps (each configuration run once): GD = closed form, "
                    "fitted vs derived rates and regimes")
 def figure(context, record, title):
@@ -662,7 +650,7 @@ def figure(context, record, title):
     record.passed = bool(ok)
 
 
-@_item("figure-5-gamma-0.1-iterates", kind="counterexample", reading="printed", paper_scale=True,
+@ITEMS.item("figure-5-gamma-0.1-iterates", kind="counterexample", reading="printed", paper_scale=True,
        description="Fig. 5's gamma = 0.1 on GD at p=512, C=100, N=10, lambda*: ||Z|| grows at the derived rate "
                    "log(1 + eta omega_2(sigma_2, lambda*)) per step (5,000 steps)")
 def figure_5_gamma_01_iterates(context, record):

@@ -88,8 +88,9 @@ from ..core.structured import Z_SPACE, C, N, StructuredMatrix
 from ..engine.evidence import EvidenceSet
 from ..engine.ledger import LedgerRow
 from ..engine.verdicts import Claim, Reading
+from . import theorem_4_numerics
 from .theorem_2 import s, t
-from .theorem_4_numerics import EXPM_CASES, case_id, declare_numeric_evidence
+from .theorem_4_numerics import EXPM_CASES, case_id
 
 PRINTED = (
     "Theorem 4 ... Consider the continual gradient flow in Equation 12, let Z(t) = (H(t), W(t)). If m (t1)n2(t2) "
@@ -896,7 +897,7 @@ def drift_factor_mutants(context, record):
                        for name, (residual, roots) in missing.items()}
 
 
-declare_numeric_evidence(EVIDENCE)
+theorem_4_numerics.ITEMS.declare_on(EVIDENCE)
 
 
 LEDGER = (
@@ -929,7 +930,7 @@ LEDGER = (
               evidence=("theorem-4::eq57-commutator", "theorem-4::eq57-commutator-dense")),
     LedgerRow("Eq. 58", "Proof of Theorem 4", "holds as reconstructed",
               note="Z(t) = Z0 exp(int A_lambda) for commuting generators (Magnus)",
-              evidence=("theorem-4::odefun-cosine-annealing", "theorem-4::non-proportional-control")),
+              evidence=("theorem-4::time-varying-rates-cosine-annealing", "theorem-4::non-proportional-control")),
     LedgerRow("Eq. 59", "Proof of Theorem 4", "holds as reconstructed",
               note="B_lambda = B - diag(lambda1 I, lambda2 I), Z(t) = Z0 exp(B_lambda C(t))",
               evidence=("theorem-4::component-reduction",)),

@@ -6,7 +6,7 @@ and at ``dps`` digits by :func:`closed_form_mp` (Eq. 69 with the derived b, its 
 :math:`\theta_1=\theta_2`). The references are independent of both: the matrix exponential of the
 dense generator, ``mpmath.odefun`` for time-varying rates (cross-checked by piecewise expm), and
 real torch gradient-descent iterates against the exact discrete closed form.
-:func:`declare_numeric_evidence` declares these items on Theorem 4's
+:data:`ITEMS` holds these items until Theorem 4 declares them on its
 :class:`~ulproofs.engine.evidence.EvidenceSet`.
 
 >>> [case_id(case) for case in EXPM_CASES][:2]
@@ -25,26 +25,14 @@ from ..core.rates import Constant, CosineAnnealing, RatePair
 from ..core.setting import LayerPeeledProblem
 from ..core.structured import C, N
 from ..core.weight_decay import WeightDecayDynamics, threshold_value
+from ..engine.deferred import DeferredItems
 from ..engine.evidence import item_rng
 from . import theorem_2
 from .cases import exact_problem, non_proportional_rates, ode_rate_cases, random_initial, stacked
 from .theorem_2 import closed_form_condition, closed_form_operations
 
-_DECLARED = []
-
-
-def _item(slug, **options):
-    """Keep an item's declaration until :func:`declare_numeric_evidence` hands it to the claim's EvidenceSet."""
-    def keep(function):
-        _DECLARED.append((slug, options, function))
-        return function
-    return keep
-
-
-def declare_numeric_evidence(evidence):
-    """Declare this module's items on Theorem 4's EvidenceSet (its readings: ``printed``, ``corrected``)."""
-    for slug, options, function in _DECLARED:
-        evidence.item(slug, **options)(function)
+#: The items of this module, declared on the claim's EvidenceSet by the claim module.
+ITEMS = DeferredItems()
 
 
 def closed_form_mp(problem, H0, W0, zeta1, zeta2, weight_decay, trade_off=None, dps=50):
@@ -178,7 +166,7 @@ def _expm_case(index, dps, seed):
 EXPM_IDS = {case_id(case): index for index, case in enumerate(EXPM_CASES)}
 
 
-@_item("eq57-commutator-dense", kind="mpmath",
+@ITEMS.item("eq57-commutator-dense", kind="mpmath",
                description="the commutator's factor x kernel against the dense commutator of the ground truth's "
                            "generators at 50 digits (non-proportional rates, lambda = (1/10, 3/10), C = 3, N = 2)")
 def eq57_commutator_dense(context, record):
@@ -205,7 +193,7 @@ def eq57_commutator_dense(context, record):
     record.measured = {"||[A1, A2]||": float(size), "relative error": float(error)}
 
 
-@_item("dense-generator", kind="mpmath",
+@ITEMS.item("dense-generator", kind="mpmath",
                description="the ground truth's dense generator (Eq. 12 coded in core.groundtruth) equals the "
                            "structured "
                            "B_lambda diag(s, 1) at 50 digits (lambda = (1/8, 3/8), s = 3/2, C = 3, N = 2)")
@@ -227,7 +215,7 @@ def dense_generator(context, record):
     record.measured = {"relative error": float(error)}
 
 
-@_item("expm-float64", kind="mpmath", role="correction", reading="corrected", cases=EXPM_IDS,
+@ITEMS.item("expm-float64", kind="mpmath", role="correction", reading="corrected", cases=EXPM_IDS,
                description="float64 Eq. 13 (entire form of exp(S)) vs Z0 expm(zeta2 A_s), dense, at context.dps "
                            "digits, case {id} (p, C, N, gamma, s, eta, t, lambda in EXPM_CASES)")
 def expm_float64(context, record, index):
@@ -240,7 +228,7 @@ def expm_float64(context, record, index):
                        "largest |theta|": closed_form_argument(dynamics, horizon)}
 
 
-@_item("expm-eq69", kind="mpmath", role="correction", reading="corrected", cases=EXPM_IDS,
+@ITEMS.item("expm-eq69", kind="mpmath", role="correction", reading="corrected", cases=EXPM_IDS,
                description="Eq. 69 (derived b; its limit where theta_1 = theta_2) at context.dps digits vs the dense "
                            "expm, exact gamma, case {id}")
 def expm_eq69(context, record, index):
@@ -258,7 +246,7 @@ def expm_eq69(context, record, index):
     record.measured = {"relative error": float(error), "tolerance": float(tolerance)}
 
 
-@_item("expm-bias", kind="mpmath", role="correction", reading="corrected", cases=EXPM_IDS,
+@ITEMS.item("expm-bias", kind="mpmath", role="correction", reading="corrected", cases=EXPM_IDS,
                description="the corrected bias vs the context.dps-digit expm of the bias equation, case {id}")
 def expm_bias(context, record, index):
     *_, horizon, dynamics, _, bias = _expm_case(index, context.dps, context.seed)
@@ -267,7 +255,7 @@ def expm_bias(context, record, index):
     record.measured = {"relative error": error, "tolerance": tolerance}
 
 
-@_item("printed-psi-vs-expm", kind="counterexample", reading="printed",
+@ITEMS.item("printed-psi-vs-expm", kind="counterexample", reading="printed",
                description="the bias with the printed psi = int_0^t (eta tau) e^(l2 eta tau) dtau (constant eta) "
                            "misses "
                            "the expm of the bias equation by more than MUTANT_MARGIN x tolerance, case "
@@ -284,7 +272,7 @@ def printed_psi_vs_expm(context, record):
     record.measured = {"relative error of the printed bias": error, "margin x tolerance": MUTANT_MARGIN * tolerance}
 
 
-@_item("expm-decay-mutant", kind="mutant",
+@ITEMS.item("expm-decay-mutant", kind="mutant",
                cases={"negated": lambda d: (-d[0], -d[1]), "swapped": lambda d: (d[1], d[0]),
                       "scaled": lambda d: (1.1 * d[0], d[1])},
                description="weight decay {id} in the float64 closed form misses the dense expm by more than "
@@ -303,23 +291,27 @@ def expm_decay_mutant(context, record, mutate):
 
 @cache
 def _ode_case(name, dps, seed):
-    """Time-varying rates at p = 1, C = 3, N = 2: the dynamics, the odefun solution and its bias."""
+    """Time-varying rates at p = 1, C = 3, N = 2: the dynamics and the flow's solution at ODE_HORIZON, by
+    mpmath.odefun, or by expm piece by piece where the rates are piecewise constant (the step case; the
+    non-proportional control compares the two references)."""
     from ..core import groundtruth
 
     rates = {**ode_rate_cases(), "non-proportional": non_proportional_rates()}[name]
     problem, exact_gamma = exact_problem(**ODE_SIZE)
     H0, W0, b0 = random_initial(problem, np.random.default_rng([seed, 7, len(name)]))
-    ode = groundtruth.ode_solution(problem, H0, W0, rates, ODE_HORIZON, exact_gamma, dps, ODE_DECAY)
+    solve = groundtruth.piecewise_expm_solution if name.startswith("step") else groundtruth.ode_solution
+    ode = solve(problem, H0, W0, rates, ODE_HORIZON, exact_gamma, dps, ODE_DECAY)
     dynamics = WeightDecayDynamics(problem, H0, W0, b0, rates, ODE_DECAY,
                                    require_proportional=name != "non-proportional")
     return problem, exact_gamma, (H0, W0, b0), rates, dynamics, ode
 
 
-@_item("odefun", kind="mpmath", role="correction", reading="corrected",
+@ITEMS.item("time-varying-rates", kind="mpmath", role="correction", reading="corrected",
                cases={name.split(",")[0].replace(" ", "-"): name for name in ode_rate_cases()},
-               description="Eq. 13 in float64 and Eq. 69 at context.dps digits, and the bias, vs mpmath.odefun of the "
-                           f"flow, {{case}}, lambda={ODE_DECAY}, t={ODE_HORIZON:g}, p=1, C=3, N=2, gamma=1/5")
-def odefun(context, record, name):
+               description="Eq. 13 in float64 and Eq. 69 at context.dps digits vs the flow (mpmath.odefun; piecewise "
+                           "expm for the step rates), and the bias vs odefun of its equation, "
+                           f"{{case}}, lambda={ODE_DECAY}, t={ODE_HORIZON:g}, p=1, C=3, N=2, gamma=1/5")
+def time_varying_rates(context, record, name):
     import mpmath
 
     from ..core import groundtruth
@@ -339,7 +331,7 @@ def odefun(context, record, name):
                        "bias relative error": b_error, "bias tolerance": b_tolerance}
 
 
-@_item("odefun-mutant", kind="mutant",
+@ITEMS.item("odefun-mutant", kind="mutant",
                description="lambda1 and lambda2 swapped in the float64 closed form misses odefun (cosine rates) by "
                            "more "
                            "than MUTANT_MARGIN x tolerance")
@@ -355,7 +347,7 @@ def odefun_mutant(context, record):
     record.measured = {"relative error": error, "margin x tolerance": MUTANT_MARGIN * tolerance}
 
 
-@_item("non-proportional-control", kind="mpmath",
+@ITEMS.item("non-proportional-control", kind="mpmath",
                description="negative control of the hypothesis: for rates stepping at t = 2 and t = 5, "
                            "exp(S(sigma, l1, "
                            "l2, zeta1, zeta2))(1,1) misses odefun (itself checked against piecewise expm) and "
@@ -425,7 +417,7 @@ def _descent_evidence(record, problem, rates, dynamics, runs, coefficients):
     record.measured.update({"bias relative errors": errors, "bias tolerances": tolerances})
 
 
-@_item("descent", kind="iterates", role="correction", reading="corrected",
+@ITEMS.item("descent", kind="iterates", role="correction", reading="corrected",
                description="torch GD with weight decay (float64, every update method) vs the discrete closed form, vs "
                            "each other, and the bias vs (1 - eta l2) b + eta kappa: p=3, C=4, N=3, gamma=0.1, "
                            "lambda=(0.2, 0.05), cosine eta2 (0.5 -> 0.01 over 150 steps), s=0.5, 200 steps")
@@ -433,7 +425,7 @@ def descent(context, record):
     _descent_evidence(record, *_descent_case(context.seed, context.device))
 
 
-@_item("descent-mutant", kind="mutant",
+@ITEMS.item("descent-mutant", kind="mutant",
                description="the discrete closed form with lambda1 and lambda2 swapped misses the GD iterate at step "
                            "200 "
                            "by more than MUTANT_MARGIN x tolerance")
@@ -450,7 +442,7 @@ def descent_mutant(context, record):
     record.measured = {"relative error": error, "margin x tolerance": MUTANT_MARGIN * tolerance}
 
 
-@_item("small-step-limit", kind="iterates", role="correction", reading="corrected",
+@ITEMS.item("small-step-limit", kind="iterates", role="correction", reading="corrected",
                cases={"constant": "constant", "cosine": "cosine"},
                description="small-step limit with lambda=(0.2, 0.05), {case} rates (zeta2 = 8, s = 2): |GD - flow| and "
                            "|GD bias - flow bias| at the same zeta halve with the step h (h = 0.1, 0.05, 0.025)")
@@ -477,7 +469,7 @@ def small_step_limit(context, record, name):
                        "bias ratios": bias_ratios}
 
 
-@_item("paper-scale-descent", kind="iterates", role="correction", reading="corrected", paper_scale=True,
+@ITEMS.item("paper-scale-descent", kind="iterates", role="correction", reading="corrected", paper_scale=True,
                cases={"1e-3": (1e-3, 1e-3), "threshold": "threshold", "5e-3-1e-4": (5e-3, 1e-4)},
                description="paper scale p=512, C=100, N=10, gamma=1/99, eta=0.1, lambda={case}: GD (class-mean update) "
                            "vs the discrete closed form at steps 1000 and 2000, and the bias")
