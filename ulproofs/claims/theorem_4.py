@@ -81,9 +81,9 @@ from __future__ import annotations
 from functools import cache
 
 import sympy as sp
-from sympy.polys.fields import sfield
 
 from ..core.operator import derive_spectrum, gamma, matrix_M, operator_B, time_scaling
+from ..core.radicals import homogenise, name_roots, value_at_zero, vanishes
 from ..core.structured import Z_SPACE, C, N, StructuredMatrix
 from ..engine.evidence import EvidenceSet
 from ..engine.ledger import LedgerRow
@@ -207,100 +207,6 @@ def perturbed_multipliers(kind):
     raise ValueError(kind)
 
 
-# --- exact reduction of identities with square roots and exponentials --------------------------
-def _name_roots(expr):
-    r"""Replace the discriminant roots by symbols :math:`\rho_j>0`; returns (expr, {rho_j: rho_j^2}).
-
-    Roots :math:`\sqrt X` with X depending on the weight decay become :math:`\rho_j` with
-    :math:`\rho_j^2=X`, and :math:`|Y|` (a root of a square) becomes :math:`\rho_j` with
-    :math:`\rho_j^2=Y^2`. Other roots (:math:`\sqrt N`) stay.
-    """
-    roots, named, replace = {}, {}, {}
-    for atom in sorted(expr.atoms(sp.Pow, sp.Abs), key=sp.default_sort_key):
-        if isinstance(atom, sp.Abs):
-            square, power = atom.args[0] ** 2, 1
-        elif atom.exp.is_Rational and atom.exp.q == 2 and atom.base.has(lambda1, lambda2):
-            square, power = atom.base, atom.exp.p      # X^(n/2) = rho^n
-        else:
-            continue
-        square = sp.expand(square)
-        if square not in named:
-            named[square] = sp.Symbol(f"rho_{len(named)}", positive=True)
-            roots[named[square]] = square
-        replace[atom] = named[square] ** power
-    return expr.xreplace(replace), roots
-
-
-def _exponentials_as_symbols(expr):
-    r"""Write every :math:`e^{x}` as a monomial in symbols :math:`E_m=e^{m/q}`.
-
-    Each exponent is expanded into rational multiples :math:`c\,m` of monomials m; with q the
-    common denominator of the c's, :math:`e^{x}=\prod_mE_m^{qc}` (exp is a homomorphism). The
-    result is a rational function of the :math:`E_m`.
-    """
-    exponents = {e: [term.as_coeff_Mul() for term in sp.Add.make_args(sp.expand(e.args[0]))]
-                 for e in expr.atoms(sp.exp)}
-    q = sp.ilcm(1, 1, *(sp.Rational(c).q for terms in exponents.values() for c, _ in terms))
-    units = {}
-    replace = {}
-    for e, terms in exponents.items():
-        value = sp.Integer(1)
-        for c, monomial in terms:
-            unit = units.setdefault(monomial, sp.Dummy("E", positive=True))
-            value *= unit ** int(c * q)
-        replace[e] = value
-    return expr.xreplace(replace)
-
-
-def _vanishes(expr, roots):
-    r"""True when ``expr`` is identically zero given :math:`\rho^2=` ``roots[rho]``.
-
-    The exponentials become monomials in independent symbols (:func:`_exponentials_as_symbols`)
-    and the numerator is reduced modulo :math:`\rho^2-X`: a zero remainder proves the identity
-    for every value of those symbols and every root :math:`\rho` of :math:`\rho^2=X` (the
-    denominators, products of :math:`\theta_2-\theta_1\propto\rho` and :math:`\zeta_2`, are
-    nonzero where the formula is defined). A nonzero remainder is reported as False, never as a
-    proof.
-    """
-    _, fraction = sfield(_exponentials_as_symbols(expr))      # a rational function in its generators
-    numerator = fraction.numer.as_expr()
-    for rho, square in roots.items():
-        if numerator.has(rho):
-            numerator = sp.rem(numerator, rho ** 2 - square, rho)
-    return sp.expand(sp.numer(sp.together(numerator))) == 0
-
-
-@cache
-def _factor(expr):
-    return sp.factor(expr)
-
-
-def _value_at_zero(expr, variable, orders=3):
-    r"""The limit of ``expr`` as ``variable`` -> 0 by l'Hopital's rule on numerator and denominator
-    (exact; the multipliers are quotients of analytic functions with a simple zero below)."""
-    numerator, denominator = sp.fraction(sp.together(expr))
-    for _ in range(orders + 1):
-        low = sp.simplify(denominator.subs(variable, 0))
-        if low != 0:
-            return sp.simplify(numerator.subs(variable, 0) / low)
-        if sp.simplify(numerator.subs(variable, 0)) != 0:
-            return sp.zoo
-        numerator, denominator = sp.diff(numerator, variable), sp.diff(denominator, variable)
-    raise ArithmeticError(f"no finite limit found at {variable} = 0 within {orders} orders")
-
-
-def _homogenise(expr, variable=t):
-    r"""Pull :math:`\zeta_2>0` out of the roots: :math:`\sqrt{\zeta_2^2X}=\zeta_2\sqrt X`, for roots
-    (and absolute values) that depend on ``variable``."""
-    def rooted(e):
-        return ((e.is_Pow and e.exp.is_Rational and e.exp.q == 2) or isinstance(e, sp.Abs)) and e.has(variable)
-
-    def factored(e):
-        return sp.Abs(_factor(e.args[0])) if isinstance(e, sp.Abs) else sp.Pow(_factor(e.base), e.exp)
-
-    return expr.replace(rooted, factored)
-
-
 # --- the 2 x 2 problem of one component (Eqs. 62-69) -------------------------------------------
 def weight_decay_operator():
     r""":math:`B_\lambda=B-\operatorname{diag}(\lambda_1I_{CN},\lambda_2I_C)` (Eq. 59)."""
@@ -361,8 +267,8 @@ def derive_exponential():
     _, b_ocr = multipliers_eq69_as_ocr(sig, lambda1, lambda2, z1, z2)
 
     def zero(expr):
-        named_expr, more = _name_roots(expr)
-        return _vanishes(named_expr, more)
+        named_expr, more = name_roots(expr, (lambda1, lambda2))
+        return vanishes(named_expr, more)
 
     return {
         "eq66_eigenvalues": matched == [0, 1] and all(zero(characteristic.subs(theta, x)) for x in (theta1, theta2)),
@@ -414,8 +320,8 @@ def prove_entire_form():
                                          multipliers_eq69(sig, lambda1, lambda2, z1, z2))]
     out = []
     for difference in differences:
-        named, roots = _name_roots(difference.rewrite(sp.exp))
-        out.append(_vanishes(named, roots))
+        named, roots = name_roots(difference.rewrite(sp.exp), (lambda1, lambda2))
+        out.append(vanishes(named, roots))
     return all(out)
 
 
@@ -455,29 +361,29 @@ def prove_flow_equation(formula=None):
     (:math:`\sqrt{(s\lambda_1\zeta_2-\lambda_2\zeta_2)^2+4s\sigma^2\zeta_2^2}=\zeta_2\rho`, an
     identity for :math:`\zeta_2>0`) and the roots :math:`\rho` are named; the residual
     :math:`\Phi'-\Phi\,\eta_2G_\lambda` is formed in the structured algebra and each coefficient
-    is reduced exactly (:func:`_vanishes`). Returns
+    is reduced exactly (:func:`~ulproofs.core.radicals.vanishes`). Returns
     ``(residual_vanishes, at_zero)``: a dict coefficient -> bool, and
     :math:`\lim_{\zeta_2\to0}\Phi-I` (a StructuredMatrix that must be zero). Valid where every
     :math:`\theta_1\ne\theta_2` (:math:`\rho_k\ne0`); the degenerate case is
     :func:`prove_degenerate_case`.
     """
     formula = formula or multipliers_eq69
-    pairs = [[_homogenise(x) for x in formula(component.eigenvalue, lambda1, lambda2, s * zeta2(t), zeta2(t))]
+    pairs = [[homogenise(x, t) for x in formula(component.eigenvalue, lambda1, lambda2, s * zeta2(t), zeta2(t))]
              for component in derive_spectrum()]
-    named, roots = _name_roots(sp.Tuple(*(x for pair in pairs for x in pair)))
+    named, roots = name_roots(sp.Tuple(*(x for pair in pairs for x in pair)), (lambda1, lambda2))
     phi = _assemble(zip(named[::2], named[1::2]))
     rate = sp.Derivative(zeta2(t), t)
     residual = phi.applyfunc(lambda c: sp.diff(c, t)) - (phi @ generator()) * rate
     z, eta = sp.Symbol("z", positive=True), sp.Symbol("eta_2", positive=True)
-    vanishes = {key: _vanishes(c.subs(rate, eta).subs(zeta2(t), z), roots)
-                for key, c in residual.coefficients().items()}
+    residual_vanishes = {key: vanishes(c.subs(rate, eta).subs(zeta2(t), z), roots)
+                         for key, c in residual.coefficients().items()}
     # Phi(0) = lim Phi = sum_k Q_k diag(lim a_k, lim b_k): a finite sum, so limit by limit
     at_zero = -StructuredMatrix.identity(Z_SPACE)
     for component in derive_spectrum():
         pair = formula(component.eigenvalue, lambda1, lambda2, s * z, z)
-        limits = [_value_at_zero(_name_roots(_homogenise(x, z))[0], z) for x in pair]
+        limits = [value_at_zero(name_roots(homogenise(x, z), (lambda1, lambda2))[0], z) for x in pair]
         at_zero = at_zero + component.projector @ time_scaling(*limits)
-    return vanishes, at_zero
+    return residual_vanishes, at_zero
 
 
 def prove_degenerate_case():
@@ -612,8 +518,8 @@ def prove_discrete_iterates():
     residual = advanced - phi @ (StructuredMatrix.identity(Z_SPACE) + generator() * eta)
     initial = phi.subs({sym: 1 for *_, plus, minus in products.values() for sym in (plus, minus)}) \
         - StructuredMatrix.identity(Z_SPACE)
-    return (all(_vanishes(c, roots) for c in residual.coefficients().values()),
-            all(_vanishes(c, roots) for c in initial.coefficients().values()))
+    return (all(vanishes(c, roots) for c in residual.coefficients().values()),
+            all(vanishes(c, roots) for c in initial.coefficients().values()))
 
 
 # --- the bias ----------------------------------------------------------------------------------
@@ -817,9 +723,10 @@ def component_reduction(context, record):
                            "arbitrary) as an identity in the structured algebra (all C >= 2, N >= 1, gamma, lambda1, "
                            "lambda2, s)")
 def flow_equation(context, record):
-    vanishes, at_zero = prove_flow_equation()
-    record.passed = len(vanishes) == 9 and all(vanishes.values()) and at_zero.is_zero()
-    record.measured = {"residual coefficients": len(vanishes), "vanishing exactly": sum(vanishes.values()),
+    residual_vanishes, at_zero = prove_flow_equation()
+    record.passed = len(residual_vanishes) == 9 and all(residual_vanishes.values()) and at_zero.is_zero()
+    record.measured = {"residual coefficients": len(residual_vanishes),
+                       "vanishing exactly": sum(residual_vanishes.values()),
                        "Phi(0) = I": at_zero.is_zero()}
 
 
