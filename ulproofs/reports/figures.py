@@ -13,7 +13,7 @@ Every figure is written as PNG and PDF with a JSON of the plotted series, the pa
 seed and the git commit. The JSON also holds, for each curve, the *exact discrete* closed form
 (Theorem 2/4's multipliers of gradient descent: :meth:`UnconstrainedDynamics.discrete_coefficients`, and
 :func:`discrete_coefficients` from :meth:`WeightDecayDynamics.generators`) and an a-priori bound on its distance from
-the iterates (:func:`ulproofs.claims.corollary_5.rounding_bound`, the policy of
+the iterates (:func:`ulproofs.core.weight_decay.rounding_bound`, the policy of
 :mod:`ulproofs.core.precision`): ``tests/test_figures.py`` checks that the plotted iterates lie within it.
 
 Figures (``names``):
@@ -65,9 +65,9 @@ import numpy as np
 import torch
 from tqdm.auto import tqdm
 
-from ..claims import corollary_3, corollary_5
+from ..claims import corollary_3
 from ..claims.theorem_2 import UnconstrainedDynamics
-from ..claims.theorem_4 import WeightDecayDynamics
+from ..core import weight_decay
 from ..core.descent import default_device, gradient_descent
 from ..core.errors import AssumptionError
 from ..core.etf import simplex_etf
@@ -77,6 +77,7 @@ from ..core.rates import Constant, RatePair
 from ..core.setting import LayerPeeledProblem
 from ..core.spherical import SphericalProblem, random_features
 from ..core.structured import C as C_symbol
+from ..core.weight_decay import WeightDecayDynamics
 
 #: Sizes and horizons. ``every``: steps between recorded points. The paper's axes show 50,000 epochs
 #: (Fig. 4; the other captions give no horizon); the reduced size keeps 2/(C-2) < 0.05 so that
@@ -103,7 +104,7 @@ FIGURE_NINE_RATES = (0.1, 0.5, 1.0, 5.0, 10.0)
 INSTABILITY_RATES = (0.1, 1.0, 2.0, 5.0, 10.0)
 
 #: Weight-decay figures: (varied, values, fixed, panels); panel = (quantity, title, y scale, reference).
-#: A reference names the rate of :func:`ulproofs.claims.corollary_5.predicted_slopes` drawn over it.
+#: A reference names the rate of :func:`ulproofs.core.weight_decay.predicted_slopes` drawn over it.
 WEIGHT_DECAY_FIGURES = {
     "4": ("decay", WEIGHT_DECAYS, dict(gamma=None, eta=0.1, ratio=1.0), (
         ("norm_W", r"(a) $\|W(t)\|$", "log", ("W", "norm_flow")),
@@ -307,7 +308,7 @@ def unconstrained_curve(problem, H0, W0, b0, eta, steps, every, label, dtype=tor
 
     # |Z_gd - Z_exact| <= bound (Corollary 5's a-priori float64 bound, at lambda = 0; linear in u)
     zero_decay = WeightDecayDynamics(problem, H0, W0, b0, rates, weight_decay=(0.0, 0.0))
-    bound = corollary_5.rounding_bound(problem, zero_decay, norm_all, eta)[record]
+    bound = weight_decay.rounding_bound(problem, zero_decay, norm_all, eta)[record]
     bound = bound * unit_roundoff(dtype) / unit_roundoff("float64")
     forming = float_tolerance(dtype, operations=problem.p * problem.C * (problem.N + 1))
 
@@ -394,21 +395,22 @@ def _log_ratio(norm_H, norm_W):
 
 
 def weight_decay_curve(problem, H0, W0, b0, eta, steps, every, decay, ratio, label, accuracy=False, device=None):
-    r"""Corollary 5's gradient-descent run (:func:`ulproofs.claims.corollary_5.simulate`: iterates beside
+    r"""Corollary 5's gradient-descent run (:func:`ulproofs.core.weight_decay.simulate`: iterates beside
     Theorem 4's exact discrete closed form and its bound) plus Theorem 4's closed form of the flow at
     :math:`\zeta_2=\eta t`, :math:`\zeta_1=s\eta t`, and the derived quantities of the figures."""
-    run = corollary_5.simulate(problem, H0, W0, b0, eta, steps, every, decay, ratio, device=device,
+    run = weight_decay.simulate(problem, H0, W0, b0, eta, steps, every, decay, ratio, device=device,
                                accuracy=accuracy)
     rates = RatePair.proportional(Constant(eta), s=ratio)
     dynamics = WeightDecayDynamics(problem, H0, W0, b0, rates, weight_decay=(decay, decay))
     discrete_all = dynamics.discrete_coefficients(steps)
-    targets = corollary_5.target_coefficients(problem, decay, ratio)
-    run = dataclasses.replace(run, model=corollary_5.trajectory_quantities(run.parts, discrete_all[run.steps], targets),
-                              bound=corollary_5.rounding_bound(problem, dynamics, run.parts.norm(discrete_all),
-                                                               eta)[run.steps])
-    theory = corollary_5.closed_form_trajectories(problem, H0, W0, b0, rates, decay, times=run.steps.astype(float))
+    targets = weight_decay.target_coefficients(problem, decay, ratio)
+    model = weight_decay.trajectory_quantities(run.parts, discrete_all[run.steps], targets)
+    run = dataclasses.replace(run, model=model, bound=weight_decay.rounding_bound(problem, dynamics,
+                                                                                  run.parts.norm(discrete_all),
+                                                                                  eta)[run.steps])
+    theory = weight_decay.closed_form_trajectories(problem, H0, W0, b0, rates, decay, times=run.steps.astype(float))
     flow_coefficients = theory["coefficients"]
-    quantities = list(corollary_5.QUANTITIES)
+    quantities = list(weight_decay.QUANTITIES)
     measured = {q: run.measured[q] for q in quantities}
     exact = {q: run.model[q] for q in quantities}
     errors = {q: run.error_bound(q) for q in quantities}
@@ -442,8 +444,8 @@ def _weight_decay_reference(curve, quantity, reference):
     run = curve["run"]
     if reference is None:
         return None
-    slopes = corollary_5.predicted_slopes(run)
-    lam_star = corollary_5.threshold_value(run.problem)
+    slopes = weight_decay.predicted_slopes(run)
+    lam_star = weight_decay.threshold_value(run.problem)
     if reference == "distance_W_P":
         # W -> P only at lambda* (s = 1); below it ||W - P|| follows ||W||
         at_threshold = math.isclose(run.decay, lam_star, rel_tol=1e-12)
@@ -477,7 +479,7 @@ def weight_decay_figure(name, scale="paper", seed=0, progress=True, device=None,
     for value in values:
         settings = dict(fixed, **{varied: value})
         problem = LayerPeeledProblem(size["p"], size["C"], size["N"], _gamma(settings["gamma"], size["C"]))
-        decay = corollary_5.threshold_value(problem) if settings["decay"] is None else float(settings["decay"])
+        decay = weight_decay.threshold_value(problem) if settings["decay"] is None else float(settings["decay"])
         accuracy = any(q == "accuracy" for q, *_ in panels)
         key = (scale, seed, problem.gamma, decay, settings["eta"], settings["ratio"], accuracy)
         if key not in cache:
@@ -489,7 +491,7 @@ def weight_decay_figure(name, scale="paper", seed=0, progress=True, device=None,
         curve["series"]["iterates"] = dict(curve["series"]["iterates"], label=curve["label"])
         curve["parameters"] = dict(gamma=problem.gamma, decay=decay, eta2=settings["eta"],
                                    eta1=settings["eta"] * settings["ratio"], s=settings["ratio"],
-                                   lambda_star=corollary_5.threshold_value(problem),
+                                   lambda_star=weight_decay.threshold_value(problem),
                                    regime=corollary_3.classify(problem))
         theory = curve["series"]["closed_form"]
         for quantity, _, _, reference in panels:
@@ -621,7 +623,7 @@ def figure_instability(scale="paper", seed=0, progress=True, device=None):
         curve["series"]["float32_error_bound"] = _series(steps, "error_bound", None,
                                                          norm_Z32=single["series"]["error_bound"]["values"]["norm_Z"])
         theory = curve["series"]["closed_form"]
-        growth = eta * corollary_5.threshold_value(problem)
+        growth = eta * weight_decay.threshold_value(problem)
         for quantity in ("norm_H", "norm_W"):
             curve["series"]["rate_" + quantity] = _reference(theory["steps"], theory["values"][quantity], growth,
                                                              quantity)
