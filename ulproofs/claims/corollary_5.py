@@ -778,27 +778,4 @@ LEDGER = (
     LedgerRow("Section 3.2: neural collapse needs a simplex-ETF limit", "Corollary 5", "holds as printed",
               note="the limit's prototypes are no ETF for a random start; an ETF W0 with aligned class means suffices",
               evidence=("corollary-5::etf-random-start", "corollary-5::etf-sufficient-start")),
-    LedgerRow("Figure 4", "Corollary 5", "holds as printed",
-              note="regimes of log||W|| and ||W - P|| -> 0 at lambda*; (c) ||H|| - ||W|| -> 0 for every lambda, at the "
-                   "lambda-dependent rate (sigma_1 + lambda) eta",
-              evidence=("corollary-5::lambda-sweep", "corollary-5::figure-4")),
-    LedgerRow("Figure 5", "Corollary 5", "erratum",
-              note="gamma = 0.1 lies outside 0 < gamma < 2/(C-2) = 1/49: there ||H||, ||W|| grow exponentially (and "
-                   "gamma = 0 is a tie: H tends to H1+ plus the E2 part, not to H1+)",
-              correction=r"\gamma\in\{0.01,\,0.001,\,\tfrac1{C-1}\}:\ \|H\|,\|W\|\text{ bounded},\ H(t)\to H_1^+",
-              counterexample=(r"\gamma=0.1,\ C=100,\ N=10:\ \sigma_2^2-\lambda^{*2}>0,\ \|Z\|\text{ grows by "
-                              r"}(1+\eta\,\omega_2(\sigma_2,\lambda^*))^k"),
-              evidence=("corollary-5::figure-5-gamma-0.1", "corollary-5::figure-5",
-                        "corollary-5::figure-5-gamma-0.1-iterates")),
-    LedgerRow("Figure 6", "Corollary 5", "holds as printed", note="larger eta converges faster per step",
-              evidence=("corollary-5::figure-6",)),
-    LedgerRow("Figure 7", "Corollary 5", "holds as printed",
-              note="the direction distances of Eq. 15 and the regimes of ||W||",
-              evidence=("corollary-5::eq15-direction-rates", "corollary-5::figure-4")),
-    LedgerRow("Figure 8", "Corollary 5", "erratum",
-              note="larger s converges faster for H (rate s lambda* eta2), but W converges at lambda* eta2 for every s",
-              correction=(r"\|H(t)-H_{\lim}\|\sim(1-\eta_2s\lambda^*)^k,\ \|W(t)-W_{\lim}\|\sim(1-\eta_2\lambda^*)^k"
-                          r"\ \text{(}\gamma=\tfrac1{C-1}\text{)}"),
-              counterexample=r"s=\tfrac14\text{ and }s=4:\ \text{the same fitted rate of }\|W(t)-W_{\lim}\|",
-              evidence=("corollary-5::figure-8-w-rate", "corollary-5::figure-8")),
 )

@@ -225,9 +225,6 @@ def rate_floor_dropped(context, record):
 
 
 LEDGER = (
-    LedgerRow("Eq. 84", "Lemma 11", "holds as reconstructed",
-              note="the dynamics Lemma 11 is stated for; exact (see Lemma 10)",
-              evidence=("lemma-10::eq-84", "lemma-10::eq-84-mpmath")),
     LedgerRow("Eq. 86", "Proof of Lemma 11", "holds as reconstructed",
               note="the garbled first line read as 1 - beta_{t+1}^2 = alpha_{t+1}(1 - beta_t^2)(1 - alpha_t beta_t)^2"
                    "/(xi_t alpha_t), an identity; its telescoped form and the bound with eta(t+1) >= eps hold on "

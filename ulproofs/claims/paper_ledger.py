@@ -164,7 +164,7 @@ FIGURES = (
               counterexample=_FIG_RUN + r",\ \gamma=\tfrac1{C-1},\ \eta=0.1:\ (\sigma_1+\lambda)\eta\approx3.2"
                              r"\times10^{-4} \text{ at } \lambda=10^{-5},\ \approx8.2\times10^{-4} \text{ at } "
                              r"\lambda=5\times10^{-3}",
-              evidence=("corollary-5",)),
+              evidence=("corollary-5::lambda-sweep", "corollary-5::figure-4")),
     LedgerRow("Figure 5", "Appendix C.1: Corollary 5 at lambda*, gamma varied", "erratum",
               note="The caption says the norms do not grow exponentially; its gamma = 0.1 lies outside 0 < gamma < "
                    "2/(C-2) = 0.0204, and at lambda* ||Z|| grows by about 1e51 over 50,000 steps while accuracy "
@@ -174,11 +174,12 @@ FIGURES = (
                          r"bounded only for } 0<\gamma<\frac{2}{C-2}",
               counterexample=_FIG_RUN + r",\ \eta=0.1,\ \gamma=0.1>\tfrac{2}{98},\ \lambda=\lambda^*:\ \|Z\| "
                              r"\text{ grows by } \approx10^{51} \text{ in } 5\times10^4 \text{ steps}",
-              evidence=("corollary-5",)),
+              evidence=("corollary-5::figure-5-gamma-0.1", "corollary-5::figure-5",
+                        "corollary-5::figure-5-gamma-0.1-iterates")),
     LedgerRow("Figure 6", "Appendix C.1: Corollary 5 at lambda*, learning rate varied", "holds as reconstructed",
               note="gamma and lambda garbled, read as 1/(C-1) and lambda*; the iterates converge exponentially and "
                    "larger eta converges faster per step (Corollary 5's paper-scale fits).",
-              evidence=("corollary-5",)),
+              evidence=("corollary-5::figure-6",)),
     LedgerRow("Figure 7", "Appendix C.1: Corollary 5 (Eq. 15), weight decay varied", "erratum",
               note="Same panels and caption as Figure 4, same finding: (c)'s 'the convergence is the same even if "
                    "the weight decay is different' fails, the rate (sigma_1 + lambda) eta depends on lambda.",
@@ -186,7 +187,7 @@ FIGURES = (
                          r"\sigma_1=\frac{1+\gamma}{C\sqrt N}",
               counterexample=_FIG_RUN + r":\ \text{fitted slopes differ across } \lambda\in\{10^{-5},\dots,"
                              r"5\times10^{-3},\lambda^*\}",
-              evidence=("corollary-5",)),
+              evidence=("corollary-5::eq15-direction-rates", "corollary-5::figure-4")),
     LedgerRow("Figure 8", "Appendix C.1: Corollary 5 at lambda*, s = eta1/eta2 varied", "erratum",
               note="'Larger s can achieve faster convergence' holds for H (per-step rate log(1 - eta2 s lambda*)) "
                    "but not for W, which converges at log(1 - eta2 lambda*) for every s (Corollary 5's paper-scale "
@@ -195,12 +196,13 @@ FIGURES = (
                          r"\|W(t)-W_\infty\|=O\bigl((1-\eta_2\lambda^*)^t\bigr) \text{ for every } s",
               counterexample=_FIG_RUN + r",\ \eta_2=0.5:\ \text{the } W \text{ residual decays at the same rate for } "
                              r"s\in\{0.01,0.05,0.1,0.5,1\}",
-              evidence=("corollary-5",)),
+              evidence=("corollary-5::figure-8-w-rate", "corollary-5::figure-8")),
     LedgerRow("Figure 9", "Appendix C.1: Theorem 7 and the rescaled learning rate", "holds as reconstructed",
               note="Read with gamma = 1/(C-1) and unit simplex-ETF prototypes (neither given; the caption also "
                    "cites Eq. 18 for the iterates of Eq. 19). ||H(t)|| is non-decreasing and the error decays "
-                   "exponentially; the rescaled rate needs 22.8x fewer steps at eta = 10 (Theorem 7's evidence).",
-              evidence=("theorem-7",)),
+                   "exponentially, with and without the rescaled rate, which is ahead where ||h|| > 1 (Theorem 7's "
+                   "paper-scale run).",
+              evidence=("theorem-7::figure-9", "theorem-7::iterates-sweep")),
     LedgerRow("Figure 10", "Appendix C.3: imbalanced learning", "unreadable",
               note="The caption is missing from the OCR; App. C.3 lists it with the imbalanced-learning results "
                    "(reliability diagrams, like Figure 11)."),

@@ -678,9 +678,4 @@ LEDGER = (
                              r"\beta_1<\beta_0",
               evidence=("theorem-7::rlr-printed-condition", "theorem-7::rlr-corrected-condition",
                         "theorem-7::rlr-speedup")),
-    LedgerRow("Figure 9", "Sec. 4.3, Appendix C", "holds as printed",
-              note="at p=512, C=100, N=10 the feature norms are non-decreasing and the error decreases, with and "
-                   "without RLR, and the RLR is ahead where ||h|| > 1; the exponential per-feature rate -log(1 - "
-                   "alpha_inf) is checked at small sizes",
-              evidence=("theorem-7::figure-9", "theorem-7::iterates-sweep")),
 )
