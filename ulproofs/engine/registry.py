@@ -1,7 +1,8 @@
 """The registry of every claim in the paper, in the paper's order, and the verdict table.
 
-Every claim is a module in :mod:`ulproofs.claims` with ``CLAIM`` (the statement as printed and as
-read) and ``check(context)`` (the evidence, run, and the verdict it supports).
+Every claim is a module in :mod:`ulproofs.claims` with ``CLAIM`` (the statement as printed, as read
+and its readings), ``EVIDENCE`` (its declared items) and ``LEDGER`` (its rows of the errata ledger);
+:func:`run` runs the items and :func:`~ulproofs.engine.evidence.judge` gives each claim its verdict.
 
 >>> [claim.id for claim in all_claims()][:3]
 ['lemma-1', 'theorem-2', 'corollary-3']
@@ -13,7 +14,6 @@ import json
 import platform
 import re
 import subprocess
-import time
 from functools import cache
 from pathlib import Path
 
@@ -91,8 +91,7 @@ def run(context, only=None, progress=True):
     from tqdm.auto import tqdm
 
     ids = list(claim_modules()) if only is None else resolve_ids(only)
-    work = [(claim_id, item) for claim_id in ids if hasattr(claim_modules()[claim_id], "EVIDENCE")
-            for item in evidence_items(claim_id, context.paper_scale)]
+    work = [(claim_id, item) for claim_id in ids for item in evidence_items(claim_id, context.paper_scale)]
     outcomes = {claim_id: [] for claim_id in ids}
     bar = tqdm(work, desc="evidence", unit="item", disable=not progress)
     for claim_id, item in bar:
@@ -100,14 +99,7 @@ def run(context, only=None, progress=True):
         outcomes[claim_id].append(outcome_of(item, context))
     findings = []
     for claim_id in ids:
-        module = claim_modules()[claim_id]
-        if not hasattr(module, "EVIDENCE"):  # transitional: a claim not yet declared with EvidenceSet
-            start = time.perf_counter()
-            finding = module.check(context)
-            finding.seconds = round(time.perf_counter() - start, 3)
-            findings.append(finding)
-            continue
-        finding = judge(module.CLAIM, outcomes[claim_id])
+        finding = judge(claim_modules()[claim_id].CLAIM, outcomes[claim_id])
         finding.seconds = round(sum(o.seconds for o in outcomes[claim_id]), 3)
         findings.append(finding)
     return findings
@@ -170,25 +162,13 @@ def finding_to_json(f):
                       "verdict": f.per_reading[r.key].value if r.key in f.per_reading else None}
                      for r in claim.readings],
         "issue": claim.issue, "verdict": f.verdict.value, "verdict_text": f.verdict_text, "sound": f.sound,
-        "problems": f.problems, "seconds": f.seconds, "correction": f.correction or _correction(claim),
-        "counterexample": f.counterexample or _counterexamples(f),
+        "problems": f.problems, "seconds": f.seconds, "correction": f.correction,
+        "counterexample": f.counterexample,
         "evidence": [_outcome_json(e) for e in f.evidence],
     }
 
 
-def _correction(claim):
-    return "; ".join(r.text for r in claim.readings if r.departs)
-
-
-def _counterexamples(finding):
-    return "; ".join(e.item.description for e in finding.evidence
-                     if hasattr(e, "item") and e.item.role == "counterexample" and e.held)
-
-
 def _outcome_json(e):
-    if not hasattr(e, "item"):  # transitional: an EvidenceLog record
-        return {"kind": e.kind, "description": e.description, "passed": e.passed,
-                "measured": _jsonable(e.measured), "seconds": e.seconds}
     return {"id": e.item.id, "kind": e.item.kind, "role": e.item.role, "reading": e.item.reading,
             "description": e.item.description, "status": e.status, "passed": e.held, "error": e.error,
             "paper_scale": e.item.paper_scale, "measured": _jsonable(e.measured), "seconds": e.seconds}
@@ -209,7 +189,7 @@ def format_table(findings):
             lines += ["", heading]
         table = [("claim", "verdict", "evidence", "seconds", "title")]
         for f in rows:
-            held = sum(getattr(e, "held", getattr(e, "passed", False)) for e in f.evidence)
+            held = sum(e.held for e in f.evidence)
             evidence = f"{held}/{len(f.evidence)} held" if f.evidence else "-"
             table.append((f.claim.id, f.verdict_text, evidence, f"{f.seconds:.1f}", f.claim.title))
         widths = [max(len(r[i]) for r in table) for i in range(4)]

@@ -180,16 +180,12 @@ def evidence_table(evidence, measured=3, width=90):
     """Markdown table of evidence: status, kind, seconds, description and the first measured values."""
     rows = ["| | kind | s | evidence | measured |", "|---|---|---|---|---|"]
     for e in evidence:
-        declared = getattr(e, "item", e)          # an engine Outcome carries its declared item
         values = "; ".join(f"{k} = {_short(v, width)}" for k, v in list(e.measured.items())[:measured])
-        rows.append(f"| {'held' if _held(e) else '**FAILED**'} | {declared.kind} | {e.seconds:.2f} | "
-                    f"{_cell(declared.description)} | {_cell(values)} |")
+        rows.append(f"| {'held' if e.held else '**FAILED**'} | {e.item.kind} | {e.seconds:.2f} | "
+                    f"{_cell(e.item.description)} | {_cell(values)} |")
     return "\n".join(rows)
 
 
-def _held(e):
-    """Whether an engine Outcome held (or an EvidenceLog record passed)."""
-    return bool(getattr(e, "held", getattr(e, "passed", False)))
 
 
 def _short(value, width):
@@ -206,7 +202,7 @@ def show_finding(finding, measured=3):
     from IPython.display import Markdown, display
 
     parts = [f"**{finding.claim.id}: {finding.verdict_text}** "
-             f"({sum(_held(e) for e in finding.evidence)}/{len(finding.evidence)} pieces of evidence held)"]
+             f"({sum(e.held for e in finding.evidence)}/{len(finding.evidence)} pieces of evidence held)"]
     if finding.correction:
         parts.append(f"**Correction.** {finding.correction}")
     if finding.counterexample:
