@@ -1,0 +1,140 @@
+r"""Figures of the extensions past the paper's assumptions, the theory drawn over the iterates.
+
+Each function runs real gradient descent (torch float64) on the layer-peeled model and writes a PNG
+and a JSON (the plotted series, the configuration, the seed and the git commit).
+
+``any_rates_figure``
+    (a) :math:`\|H_k\|` and :math:`\|W_k\|` of gradient descent with a warm-up on the features and a
+    cosine schedule on the prototypes (weight decay :math:`\lambda_1,\lambda_2`), the ordered 2 x 2
+    products of :mod:`ulproofs.core.any_rates` drawn over them, and Theorem 4's proportional closed
+    form at :math:`(\zeta_1,\zeta_2)` for contrast; (b) the relative error of the proportional closed form
+    (Theorem 2 at :math:`(\zeta_1(t),\zeta_2(t))`) when :math:`\eta_1` steps to :math:`r\,\eta_2` halfway,
+    against r: measured against the iterates (markers) and against the flow from the reduction (line).
+
+``scale="reduced"`` (p = 16, C = 5, N = 3) is what the tests draw; ``"paper"`` is p = 512, C = 100, N = 10.
+
+>>> sorted(ANY_RATES_SCALES)
+['paper', 'reduced']
+"""
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import numpy as np
+
+from ..claims.cases import exact_problem, random_initial, stacked
+from ..claims.theorem_2 import UnconstrainedDynamics
+from ..claims.theorem_4 import WeightDecayDynamics
+from ..core.any_rates import AnyRatesDynamics
+from ..core.descent import gradient_descent
+from ..core.errors import AssumptionError
+from ..core.precision import relative_error
+from ..core.rates import Constant, CosineAnnealing, LinearWarmup, RatePair, Step
+
+ANY_RATES_SCALES = {
+    "reduced": dict(p=16, C=5, N=3, gamma="1/4", steps=200, every=10, rate=0.1),
+    "paper": dict(p=512, C=100, N=10, gamma="1/99", steps=1000, every=25, rate=2.0),
+}
+RATIOS = (0.1, 0.2, 0.5, 1.0, 2.0, 5.0, 10.0)
+DECAY = (1e-3, 5e-4)
+
+
+def _trajectory_rates(config):
+    steps, rate = config["steps"], config["rate"]
+    return RatePair(LinearWarmup(rate, 0.3 * steps, 0.1), CosineAnnealing(rate, steps, 0.1 * rate))
+
+
+def _ratio_rates(config, ratio):
+    steps, rate = config["steps"], config["rate"]
+    return RatePair(Step(rate, (steps / 2,), ratio), Constant(rate))
+
+
+def any_rates_data(scale="paper", seed=0, device=None):
+    """The series of :func:`any_rates_figure` (no drawing)."""
+    if scale not in ANY_RATES_SCALES:
+        raise AssumptionError(f"scale must be one of {tuple(ANY_RATES_SCALES)} (got {scale!r})")
+    config = ANY_RATES_SCALES[scale]
+    problem, _ = exact_problem(config["p"], config["C"], config["N"], config["gamma"])
+    H0, W0, b0 = random_initial(problem, np.random.default_rng(seed))
+    steps, record = config["steps"], list(range(0, config["steps"] + 1, config["every"]))
+
+    rates = _trajectory_rates(config)
+    run = gradient_descent(problem, H0, W0, b0, rates, steps, record_steps=record, weight_decay=DECAY, device=device)
+    reduced = AnyRatesDynamics(problem, H0, W0, rates, DECAY)
+    paper = WeightDecayDynamics(problem, H0, W0, b0, rates, DECAY, require_proportional=False)
+    theory_H, theory_W = reduced.parts.norms_HW(reduced.discrete_coefficients(steps)[record])
+    paper_H, paper_W = paper.parts.norms_HW(paper.coefficients(np.array(record, dtype=float)))
+    trajectory = dict(steps=record, iterates_H=[float(np.linalg.norm(H)) for H in run.H],
+                      iterates_W=[float(np.linalg.norm(W)) for W in run.W], reduced_H=theory_H, reduced_W=theory_W,
+                      paper_H=paper_H, paper_W=paper_W)
+
+    errors_iterates, errors_flow = [], []
+    for ratio in RATIOS:
+        pair = _ratio_rates(config, ratio)
+        last = gradient_descent(problem, H0, W0, b0, pair, steps, device=device)
+        closed = stacked(*UnconstrainedDynamics(problem, H0, W0, b0, pair, require_proportional=False)
+                         .state(float(steps)))
+        flow = stacked(*AnyRatesDynamics(problem, H0, W0, pair).state(float(steps)))
+        errors_iterates.append(relative_error(closed, stacked(last.H[-1], last.W[-1])))
+        errors_flow.append(relative_error(closed, flow))
+    parameters = dict(scale=scale, seed=seed, **{k: v for k, v in config.items()}, weight_decay=DECAY,
+                      trajectory_rates=repr(rates), ratio_rates=f"eta2 = {config['rate']}, eta1 = eta2 until step "
+                      f"{steps / 2:g}, then r eta2", ratios=RATIOS, device=run.device)
+    return dict(name="extension_any_rates", parameters=parameters, trajectory=trajectory,
+                ratio=dict(ratios=list(RATIOS), closed_form_vs_iterates=errors_iterates,
+                           closed_form_vs_flow=errors_flow))
+
+
+def any_rates_figure(out_dir="results/figures", scale="paper", seed=0, device=None):
+    """Draw the any-rates figure; returns ``{"png", "json"}`` paths."""
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    from ..engine.registry import git_commit
+
+    data = any_rates_data(scale, seed, device)
+    out_dir = Path(out_dir)
+    out_dir.mkdir(parents=True, exist_ok=True)
+    fig, (left, right) = plt.subplots(1, 2, figsize=(9.0, 3.8))
+    series = data["trajectory"]
+    for part, color in (("H", "C0"), ("W", "C1")):
+        left.plot(series["steps"], series[f"iterates_{part}"], "o", ms=3, color=color, label=f"GD ||{part}_k||")
+        left.plot(series["steps"], series[f"reduced_{part}"], "-", color=color, lw=1, label="ordered 2x2 products")
+        left.plot(series["steps"], series[f"paper_{part}"], "--", color=color, lw=1,
+                  label="Theorem 4 at (zeta1, zeta2)")
+    left.set_yscale("log")
+    left.set_xlabel("gradient-descent step", fontsize=8)
+    left.set_title("(a) warm-up on H, cosine on W, weight decay", fontsize=9)
+    left.legend(fontsize=6)
+    ratio = data["ratio"]
+    floor = np.finfo(float).eps
+    right.loglog(ratio["ratios"], np.maximum(ratio["closed_form_vs_flow"], floor), "-", color="k", lw=1,
+                 label="vs the flow (reduction)")
+    right.loglog(ratio["ratios"], np.maximum(ratio["closed_form_vs_iterates"], floor), "o", color="C3", ms=4,
+                 label="vs GD iterates")
+    right.set_xlabel("r = eta1/eta2 after the halfway step", fontsize=8)
+    right.set_title("(b) relative error of Theorem 2's closed form", fontsize=9)
+    right.legend(fontsize=6)
+    p = data["parameters"]
+    fig.suptitle(f"Any two schedules: p={p['p']}, C={p['C']}, N={p['N']}, {p['steps']} steps, seed {p['seed']}",
+                 fontsize=9)
+    fig.tight_layout()
+    stem = out_dir / "extension_any_rates"
+    paths = dict(png=str(stem.with_suffix(".png")), json=str(stem.with_suffix(".json")))
+    fig.savefig(paths["png"], dpi=100)
+    plt.close(fig)
+    Path(paths["json"]).write_text(json.dumps(_plain(dict(data, commit=git_commit())), indent=1))
+    return paths
+
+
+def _plain(value):
+    if isinstance(value, dict):
+        return {str(k): _plain(v) for k, v in value.items()}
+    if isinstance(value, (list, tuple, np.ndarray)):
+        return [_plain(v) for v in value]
+    if isinstance(value, np.generic):
+        return value.item()
+    return value
