@@ -257,7 +257,8 @@ def prototype_mean_fraction(W):
     r""":math:`\varphi=\|W\mathbf 1_C\|/(\sqrt C\|W\|_F)\in[0,1]` for prototypes W (C x p rows): 0 when the
     prototypes sum to zero (:math:`\mathcal E_1`), 1 when they are all equal (:math:`\mathcal E_2`, collapse).
 
-    >>> prototype_mean_fraction(np.array([[1.0, 0.0], [1.0, 0.0]])), prototype_mean_fraction(np.eye(2) - 0.5)
+    >>> W = np.array([[1.0, 0.0], [1.0, 0.0]])
+    >>> round(prototype_mean_fraction(W), 12), round(prototype_mean_fraction(np.eye(2) - 0.5), 12)
     (1.0, 0.0)
     """
     W = np.asarray(W, dtype=float)
@@ -410,7 +411,7 @@ def evaluate_theory(results):
         if not runs:
             continue
         batch = runs[0][0]["config"]["batch_size"]
-        predicted = feature_norm_limit(lam, batch, C)
+        predicted = feature_norm_limit(lam, batch, C, gamma=runs[0][0]["config"]["gamma"])
         norms = [record["epochs"][-1]["train_feature_norm"] for record, _ in runs]
         ratio = t_interval([n / predicted for n in norms])
         limits[f"{lam:g}"] = {"lambda": lam, "predicted": predicted, "measured": t_interval(norms), "ratio": ratio,
@@ -552,7 +553,8 @@ def _plot_theory(results, measured, figures):
             speed.plot([e["epoch"] for e in record["epochs"]], [e["train_accuracy"] for e in record["epochs"]],
                        color=f"C{k}", alpha=0.7, label=label if i == 0 else None)
     speed.set(xlabel="epoch", ylabel="train accuracy", title="FNPAL with and without RLR", ylim=(0.5, 1.0))
-    speed.legend(fontsize=7)
+    if speed.lines:
+        speed.legend(fontsize=7)
     figure.tight_layout()
     path = Path(figures) / "theory.png"
     figure.savefig(path, dpi=100)
