@@ -11,10 +11,17 @@ and a JSON (the plotted series, the configuration, the seed and the git commit).
     (Theorem 2 at :math:`(\zeta_1(t),\zeta_2(t))`) when :math:`\eta_1` steps to :math:`r\,\eta_2` halfway,
     against r: measured against the iterates (markers) and against the flow from the reduction (line).
 
-``scale="reduced"`` (p = 16, C = 5, N = 3) is what the tests draw; ``"paper"`` is p = 512, C = 100, N = 10.
+``collapse_figure``
+    (a) the neural-collapse metrics NC1, NC2 (rms cosine offset of the centred class means), NC3 and NC4 of
+    gradient descent at :math:`\lambda=\lambda^*` from a Gaussian start, a simplex-ETF start and a start built to
+    violate the NC4 condition, with the values the derived limit predicts drawn as lines; (b) the rms cosine
+    offset of the limit prototypes for Gaussian starts against p (C = 10 and 100), with
+    :math:`(1-\frac1{(C-1)^2})/\sqrt p`.
 
->>> sorted(ANY_RATES_SCALES)
-['paper', 'reduced']
+``scale="reduced"`` (p = 16 or 32, C = 5, N = 3) is what the tests draw; ``"paper"`` is p = 512, C = 100, N = 10.
+
+>>> sorted(ANY_RATES_SCALES), sorted(COLLAPSE_SCALES)
+(['paper', 'reduced'], ['paper', 'reduced'])
 """
 from __future__ import annotations
 
@@ -23,6 +30,7 @@ from pathlib import Path
 
 import numpy as np
 
+from ..claims import extension_collapse_condition as collapse
 from ..claims.cases import exact_problem, random_initial, stacked
 from ..claims.theorem_2 import UnconstrainedDynamics
 from ..claims.theorem_4 import WeightDecayDynamics
@@ -31,6 +39,7 @@ from ..core.descent import gradient_descent
 from ..core.errors import AssumptionError
 from ..core.precision import relative_error
 from ..core.rates import Constant, CosineAnnealing, LinearWarmup, RatePair, Step
+from ..core.setting import LayerPeeledProblem
 
 ANY_RATES_SCALES = {
     "reduced": dict(p=16, C=5, N=3, gamma="1/4", steps=200, every=10, rate=0.1),
@@ -93,8 +102,6 @@ def any_rates_figure(out_dir="results/figures", scale="paper", seed=0, device=No
     matplotlib.use("Agg")
     import matplotlib.pyplot as plt
 
-    from ..engine.registry import git_commit
-
     data = any_rates_data(scale, seed, device)
     out_dir = Path(out_dir)
     out_dir.mkdir(parents=True, exist_ok=True)
@@ -122,12 +129,96 @@ def any_rates_figure(out_dir="results/figures", scale="paper", seed=0, device=No
     fig.suptitle(f"Any two schedules: p={p['p']}, C={p['C']}, N={p['N']}, {p['steps']} steps, seed {p['seed']}",
                  fontsize=9)
     fig.tight_layout()
-    stem = out_dir / "extension_any_rates"
+    return _save(fig, data, out_dir / "extension_any_rates")
+
+
+def _save(fig, data, stem):
+    import matplotlib.pyplot as plt
+
+    from ..engine.registry import git_commit
+
     paths = dict(png=str(stem.with_suffix(".png")), json=str(stem.with_suffix(".json")))
     fig.savefig(paths["png"], dpi=100)
     plt.close(fig)
     Path(paths["json"]).write_text(json.dumps(_plain(dict(data, commit=git_commit())), indent=1))
     return paths
+
+
+COLLAPSE_SCALES = {
+    "reduced": dict(p=32, C=5, N=3, steps=600, every=30),
+    "paper": dict(p=512, C=100, N=10, steps=3000, every=150),
+}
+COLLAPSE_KEYS = ("nc1", "nc2_equiangle", "nc3_self_duality", "nc4_ncc_mismatch")
+
+
+def collapse_data(scale="paper", seed=0, device=None):
+    """The series of :func:`collapse_figure` (no drawing)."""
+    if scale not in COLLAPSE_SCALES:
+        raise AssumptionError(f"scale must be one of {tuple(COLLAPSE_SCALES)} (got {scale!r})")
+    config = COLLAPSE_SCALES[scale]
+    problem = LayerPeeledProblem(p=config["p"], C=config["C"], N=config["N"], gamma=1 / (config["C"] - 1))
+    decay = collapse.corollary_5.threshold_value(problem)
+    rates = RatePair(Constant(collapse.ETA), Constant(collapse.ETA))
+    record = list(range(0, config["steps"] + 1, config["every"]))
+    blocks = collapse.numeric_blocks("threshold", problem, 1.0, decay)
+    rng = np.random.default_rng(seed)
+    runs = {}
+    for start in collapse.STARTS:
+        H0, W0, b0 = collapse.constructed_start(problem, start, rng)
+
+        def observe(H, W, b, step):
+            values = collapse.metrics(problem, H.cpu().numpy(), W.cpu().numpy(), b.cpu().numpy())
+            return {key: values[key] for key in COLLAPSE_KEYS}
+
+        run = gradient_descent(problem, H0, W0, b0, rates, config["steps"], record_steps=record, observe=observe,
+                               weight_decay=(decay, decay), keep_states=False, device=device)
+        limit = collapse.metrics(problem, *collapse.limit_state(problem, H0, W0, blocks))
+        runs[start] = dict(steps=record, iterates={key: [o[key] for o in run.observations] for key in COLLAPSE_KEYS},
+                           limit={key: limit[key] for key in COLLAPSE_KEYS})
+    samples = collapse.etf_deviation_samples(seed)
+    deviation = {f"C={classes}": dict(p=list(collapse.DISTRIBUTION_P),
+                                      mean=[float(np.mean(samples[(p, classes, 10)])) for p in collapse.DISTRIBUTION_P],
+                                      theory=[float(collapse.asymptotic_equiangle(p, classes))
+                                              for p in collapse.DISTRIBUTION_P])
+                 for classes in (10, 100)}
+    parameters = dict(scale=scale, seed=seed, **config, gamma="1/(C-1)", weight_decay="lambda*", eta=collapse.ETA,
+                      starts=collapse.STARTS)
+    return dict(name="extension_collapse_condition", parameters=parameters, runs=runs, deviation=deviation)
+
+
+def collapse_figure(out_dir="results/figures", scale="paper", seed=0, device=None):
+    """Draw the collapse-condition figure; returns ``{"png", "json"}`` paths."""
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    data = collapse_data(scale, seed, device)
+    out_dir = Path(out_dir)
+    out_dir.mkdir(parents=True, exist_ok=True)
+    fig, axes = plt.subplots(1, len(COLLAPSE_KEYS) + 1, figsize=(17.0, 3.6))
+    floor = np.finfo(float).eps
+    for key, ax in zip(COLLAPSE_KEYS, axes):
+        for (start, run), color in zip(data["runs"].items(), ("C0", "C1", "C3")):
+            ax.plot(run["steps"], np.maximum(run["iterates"][key], floor), "o", ms=3, color=color,
+                    label=f"GD, {start} start")
+            ax.axhline(max(run["limit"][key], floor), color=color, lw=1, ls="--")
+        ax.set_yscale("log")
+        ax.set_title(key, fontsize=9)
+        ax.set_xlabel("gradient-descent step", fontsize=8)
+    axes[0].legend(fontsize=6, title="dashed: derived limit", title_fontsize=6)
+    right = axes[-1]
+    for (name, series), color in zip(data["deviation"].items(), ("C2", "C4")):
+        right.loglog(series["p"], series["mean"], "o", color=color, label=f"Gaussian start, {name}")
+        right.loglog(series["p"], series["theory"], "-", color=color, lw=1, label="(1 - 1/(C-1)^2)/sqrt(p)")
+    right.set_xlabel("p", fontsize=8)
+    right.set_title("limit's rms cosine offset from -1/(C-1)", fontsize=9)
+    right.legend(fontsize=6)
+    p = data["parameters"]
+    fig.suptitle(f"When the limit is neural collapse (lambda = lambda*): p={p['p']}, C={p['C']}, N={p['N']}, "
+                 f"seed {p['seed']}", fontsize=9)
+    fig.tight_layout()
+    return _save(fig, data, out_dir / "extension_collapse_condition")
 
 
 def _plain(value):
