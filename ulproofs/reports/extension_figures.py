@@ -18,10 +18,17 @@ and a JSON (the plotted series, the configuration, the seed and the git commit).
     offset of the limit prototypes for Gaussian starts against p (C = 10 and 100), with
     :math:`(1-\frac1{(C-1)^2})/\sqrt p`.
 
-``scale="reduced"`` (p = 16 or 32, C = 5, N = 3) is what the tests draw; ``"paper"`` is p = 512, C = 100, N = 10.
+``imbalanced_figure``
+    two groups (K_A classes of r examples, K_B of one), learnable prototypes, s = 1, no weight decay: (a) the
+    minority prototypes' :math:`1-\overline{\cos}` and :math:`\|W_B\|/\|W_A\|` along gradient descent (markers)
+    with the ordered 2 x 2 products per singular value of K (lines), r = 10 and 100; (b) the same two quantities at
+    :math:`\sigma_A\eta k=8` against r, and the minority accuracy of the learnable model and of the fixed-ETF
+    anchored model.
 
->>> sorted(ANY_RATES_SCALES), sorted(COLLAPSE_SCALES)
-(['paper', 'reduced'], ['paper', 'reduced'])
+``scale="reduced"`` (p = 16 or 32, C = 5 or 6) is what the tests draw; ``"paper"`` is p = 512, C = 100.
+
+>>> sorted(ANY_RATES_SCALES), sorted(COLLAPSE_SCALES), sorted(IMBALANCED_SCALES)
+(['paper', 'reduced'], ['paper', 'reduced'], ['paper', 'reduced'])
 """
 from __future__ import annotations
 
@@ -31,12 +38,15 @@ from pathlib import Path
 import numpy as np
 
 from ..claims import extension_collapse_condition as collapse
+from ..claims import extension_imbalanced as imbalanced
 from ..claims.cases import exact_problem, random_initial, stacked
 from ..claims.theorem_2 import UnconstrainedDynamics
 from ..claims.theorem_4 import WeightDecayDynamics
 from ..core.any_rates import AnyRatesDynamics
 from ..core.descent import gradient_descent
 from ..core.errors import AssumptionError
+from ..core.etf import simplex_etf
+from ..core.imbalanced import ImbalancedDynamics, ImbalancedProblem, imbalanced_descent, two_groups
 from ..core.precision import relative_error
 from ..core.rates import Constant, CosineAnnealing, LinearWarmup, RatePair, Step
 from ..core.setting import LayerPeeledProblem
@@ -229,3 +239,97 @@ def _plain(value):
     if isinstance(value, np.generic):
         return value.item()
     return value
+
+
+IMBALANCED_SCALES = {
+    "reduced": dict(p=16, groups=3, steps=200, every=20),
+    "paper": dict(p=512, groups=50, steps=400, every=20),
+}
+IMBALANCE_RATIOS = (1, 2, 5, 10, 20, 50, 100)
+
+
+def _minority(problem, H, W, groups):
+    return imbalanced.minority_geometry(problem, H, W, np.arange(groups, 2 * groups))
+
+
+def imbalanced_data(scale="paper", seed=0, device=None):
+    """The series of :func:`imbalanced_figure` (no drawing)."""
+    if scale not in IMBALANCED_SCALES:
+        raise AssumptionError(f"scale must be one of {tuple(IMBALANCED_SCALES)} (got {scale!r})")
+    config = IMBALANCED_SCALES[scale]
+    groups, steps = config["groups"], config["steps"]
+    record = list(range(0, steps + 1, config["every"]))
+    rng = np.random.default_rng(seed)
+    trajectories, by_ratio = {}, {key: [] for key in ("gd", "theory", "anchored")}
+    for ratio in IMBALANCE_RATIOS:
+        problem = ImbalancedProblem(p=config["p"], sizes=two_groups(groups, ratio, groups, 1),
+                                    gamma=1 / (2 * groups - 1))
+        H0, W0 = rng.standard_normal((problem.p, problem.n)), rng.standard_normal((problem.p, problem.C))
+        rate = 8.0 / problem.singular_values()[0] / steps
+        rates = np.full(steps, rate)
+        run = imbalanced_descent(problem, H0, W0, np.zeros(problem.C), rates, rates, record_steps=record, device=device)
+        dynamics = ImbalancedDynamics(problem, H0, W0)
+        theory = [dynamics.state(dynamics.descent_propagators(rates[:k], rates[:k])) for k in record]
+        gd_rows = [_minority(problem, run[k][0], run[k][1], groups) for k in record]
+        theory_rows = [_minority(problem, H, W, groups) for H, W in theory]
+        W_etf = simplex_etf(problem.p, problem.C, seed=rng)
+        anchored = imbalanced_descent(problem, H0, W_etf, np.zeros(problem.C), np.full(steps, 1.0),
+                                      np.full(steps, 1.0), (0.5, 0.0), train_prototypes=False, device=device)[steps]
+        if ratio in (10, 100):
+            trajectories[f"r={ratio}"] = dict(steps=record, gd=gd_rows, theory=theory_rows)
+        by_ratio["gd"].append(gd_rows[-1])
+        by_ratio["theory"].append(theory_rows[-1])
+        by_ratio["anchored"].append(_minority(problem, anchored[0], W_etf, groups))
+    parameters = dict(scale=scale, seed=seed, **config, gamma="1/(C-1)", ratios=IMBALANCE_RATIOS,
+                      rates="eta1 = eta2 = 8/(sigma_A steps)", anchored="fixed unit simplex ETF, lambda=0.5, eta=1")
+    return dict(name="extension_imbalanced", parameters=parameters, trajectories=trajectories, by_ratio=by_ratio,
+                columns=("mean minority cosine", "||W_B||/||W_A||", "minority accuracy", "majority accuracy"))
+
+
+def imbalanced_figure(out_dir="results/figures", scale="paper", seed=0, device=None):
+    """Draw the imbalanced-classes figure; returns ``{"png", "json"}`` paths."""
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    data = imbalanced_data(scale, seed, device)
+    out_dir = Path(out_dir)
+    out_dir.mkdir(parents=True, exist_ok=True)
+    fig, (left, middle, right) = plt.subplots(1, 3, figsize=(13.0, 3.8))
+    floor = np.finfo(float).eps
+    for (name, series), color in zip(data["trajectories"].items(), ("C0", "C3")):
+        for column, marker, label in ((0, "o", "1 - cos (minority)"), (1, "s", "||W_B||/||W_A||")):
+            gd = [row[column] for row in series["gd"]]
+            theory = [row[column] for row in series["theory"]]
+            if column == 0:
+                gd, theory = 1 - np.array(gd), 1 - np.array(theory)
+            left.semilogy(series["steps"], np.maximum(gd, floor), marker, ms=3, color=color,
+                          label=f"GD {label}, {name}")
+            left.semilogy(series["steps"], np.maximum(theory, floor), "-", lw=1, color=color)
+    left.set_xlabel("gradient-descent step (sigma_A eta steps = 8)", fontsize=8)
+    left.set_title("(a) minority collapse along GD (lines: 2x2 products)", fontsize=9)
+    left.legend(fontsize=5)
+    ratios = data["parameters"]["ratios"]
+    for column, color, label in ((0, "C0", "1 - cos (minority)"), (1, "C1", "||W_B||/||W_A||")):
+        gd = np.array([row[column] for row in data["by_ratio"]["gd"]])
+        theory = np.array([row[column] for row in data["by_ratio"]["theory"]])
+        if column == 0:
+            gd, theory = 1 - gd, 1 - theory
+        middle.loglog(ratios, np.maximum(gd, floor), "o", color=color, label=f"GD {label}")
+        middle.loglog(ratios, np.maximum(theory, floor), "-", lw=1, color=color)
+    middle.set_xlabel("imbalance ratio r = n_A/n_B", fontsize=8)
+    middle.set_title("(b) at the last step, against r", fontsize=9)
+    middle.legend(fontsize=6)
+    right.semilogx(ratios, [row[2] for row in data["by_ratio"]["gd"]], "o-", label="learnable W, minority")
+    right.semilogx(ratios, [row[3] for row in data["by_ratio"]["gd"]], "s-", label="learnable W, majority")
+    right.semilogx(ratios, [row[2] for row in data["by_ratio"]["anchored"]], "^--", label="fixed ETF, minority")
+    right.set_ylim(-0.05, 1.05)
+    right.set_xlabel("imbalance ratio r", fontsize=8)
+    right.set_title("(c) training accuracy at the last step", fontsize=9)
+    right.legend(fontsize=6)
+    p = data["parameters"]
+    fig.suptitle(f"Imbalanced classes: p={p['p']}, {p['groups']} + {p['groups']} classes, {p['steps']} steps, "
+                 f"seed {p['seed']}", fontsize=9)
+    fig.tight_layout()
+    return _save(fig, data, out_dir / "extension_imbalanced")
