@@ -10,7 +10,8 @@ Sub-commands:
 * ``notebooks``: build the derivation notebooks from their sources (``--check`` compares instead);
 * ``figures``: redraw the paper's numerical figures (Figs. 1, 4-9) with the theory over the iterates;
 * ``train``: train a network (default: the digits preset, which runs on any machine);
-* ``reproduce``: the paper's deep-network tables and figures given the data, and the CPU digits study.
+* ``reproduce``: the paper's deep-network tables and figures given the data, and the CPU digits studies
+  (``digits``, ``digits-theory``, ``digits-ood``, ``digits-lt``).
 """
 from __future__ import annotations
 
@@ -192,6 +193,10 @@ def main(argv=None):
         from ..deep.experiments import main as experiments_main
 
         rest = argv[1:]
+        if rest[:1] and rest[0] in ("digits-theory", "digits-ood", "digits-lt"):
+            from ..deep.studies import main as studies_main
+
+            return studies_main(rest)
         return experiments_main(rest if rest[:1] == ["digits"] else ["reproduce", *rest])
     parser = argparse.ArgumentParser(prog="ulproofs", description=__doc__.splitlines()[0])
     sub = parser.add_subparsers(dest="command", required=True)
@@ -224,7 +229,8 @@ def main(argv=None):
     figures.add_argument("--scale", choices=("paper", "reduced"), default="paper")
     figures.add_argument("--quiet", action="store_true", help="no progress bars")
     sub.add_parser("train", help="train a network (see: python -m ulproofs train --help)", add_help=False)
-    sub.add_parser("reproduce", help="Fig. 2, Tables 2-6, Fig. 19 given the data; the digits study",
+    sub.add_parser("reproduce", help="Fig. 2, Tables 2-6, Fig. 19 given the data; the digits studies (digits, "
+                                     "digits-theory, digits-ood, digits-lt)",
                    add_help=False)
     args = parser.parse_args(argv)
     handler = {"check": command_check, "list": command_list, "show": command_show, "latex": command_latex,
