@@ -52,11 +52,11 @@ from ..core.operator import derive_spectrum, gamma
 from ..core.precision import MUTANT_MARGIN, float_tolerance, mp_tolerance, relative_error
 from ..core.rates import Constant, CosineAnnealing, LinearWarmup, RatePair, Sinusoidal, Step
 from ..core.structured import C, N
+from ..core.weight_decay import WeightDecayDynamics
 from ..engine.evidence import EvidenceSet, item_rng
 from ..engine.verdicts import Claim, Reading
 from .cases import exact_problem, random_initial, stacked
 from .theorem_2 import UnconstrainedDynamics, closed_form_error, compare_runs_with_discrete_form
-from .theorem_4 import WeightDecayDynamics
 
 CLAIM = Claim(
     id="extension-any-rates",
