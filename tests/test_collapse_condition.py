@@ -5,8 +5,9 @@ import json
 import numpy as np
 import pytest
 
-from ulproofs.claims import corollary_3, corollary_5
+from ulproofs.claims import corollary_3
 from ulproofs.claims import extension_collapse_condition as collapse
+from ulproofs.core import weight_decay
 from ulproofs.core.decomposition import Decomposition
 from ulproofs.core.errors import AssumptionError
 from ulproofs.core.setting import LayerPeeledProblem
@@ -29,9 +30,9 @@ def test_limit_map_equals_corollary_3_limit_from_the_decomposition(ratio):
 
 @pytest.mark.parametrize("ratio", [0.5, 2.0])
 def test_limit_map_equals_corollary_5_limit_at_the_threshold(ratio):
-    decay = corollary_5.threshold_value(PROBLEM)
+    decay = weight_decay.threshold_value(PROBLEM)
     parts = Decomposition(PROBLEM, H0, W0)
-    expected = parts.combine(corollary_5.target_coefficients(PROBLEM, decay, ratio)["limit"])
+    expected = parts.combine(weight_decay.target_coefficients(PROBLEM, decay, ratio)["limit"])
     found = collapse.limit_state(PROBLEM, H0, W0, collapse.numeric_blocks("threshold", PROBLEM, ratio, decay))
     for x, y in zip(found, expected):
         assert np.linalg.norm(x - y) <= 1e-13 * np.linalg.norm(y)

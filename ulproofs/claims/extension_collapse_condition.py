@@ -46,6 +46,7 @@ from functools import cache
 import numpy as np
 import sympy as sp
 
+from ..core import weight_decay
 from ..core.collapse import class_major_labels, neural_collapse
 from ..core.descent import gradient_descent
 from ..core.errors import AssumptionError
@@ -280,7 +281,7 @@ def run(name, device=None):
     dims = PAPER if size == "paper" else SMALL
     g = 1 / (dims["C"] - 1) if trade_off == "1/(C-1)" else float(trade_off)
     problem = LayerPeeledProblem(gamma=g, **dims)
-    threshold = corollary_5.threshold_value(problem)
+    threshold = weight_decay.threshold_value(problem)
     lam = threshold if decay is None else decay * threshold
     H0, W0, b0 = constructed_start(problem, start, item_rng(None, f"{CLAIM.id}::{name}"))
     rates = RatePair.proportional(Constant(ETA), ratio)
@@ -463,10 +464,10 @@ FORMULAS = (
          parser=False, description=r"$\tilde W=a\sqrt N\bar H_c(0)+bW_c(0)$ for Corollary 3's limit direction"),
     dict(name="CollapseWeightsThreshold", claim=CLAIM.id, symbol=r"(a, b)", build=_weights_formula("threshold"),
          parser=False, description=r"the same for Corollary 5's limit at $\lambda^*$"),
-    dict(name="CollapseSelfDuality", claim=CLAIM.id, symbol=r"k", build=_self_duality_formula, parser=False,
+    dict(name="CollapseSelfDuality", claim=CLAIM.id, symbol=r"k", build=_self_duality_formula, parser=True,
          description=r"$\tilde H=k\,\tilde W\otimes\mathbf 1_N^\top$ for Corollary 5's direction, any $\lambda$ "
                      r"($R=\sqrt{\lambda^2(s-1)^2+4s\lambda^{*2}}$)"),
     dict(name="CollapseGaussianDeviation", claim=CLAIM.id, symbol=r"\operatorname{rms}(\cos+\tfrac1{C-1})",
-         build=_deviation_formula, parser=False,
+         build=_deviation_formula, parser=True,
          description=r"the ETF deviation of the limit for Gaussian $H_0,W_0$, $p\to\infty$ (independent of $N$)"),
 )

@@ -451,9 +451,9 @@ def _ordering_margin():
 #: The formulas of this extension for the LaTeX export, as keyword arguments of
 #: :class:`ulproofs.reports.latex.Formula` (names are letters only: they become macros).
 FORMULAS = (
-    dict(name="ImbalancedSigmaA", claim=CLAIM.id, symbol=r"\sigma_A", build=_sigma("A"), parser=False,
+    dict(name="ImbalancedSigmaA", claim=CLAIM.id, symbol=r"\sigma_A", build=_sigma("A"), parser=True,
          description=r"singular value of $K$ on centred vectors of the majority group (multiplicity $K_A-1$)"),
-    dict(name="ImbalancedSigmaB", claim=CLAIM.id, symbol=r"\sigma_B", build=_sigma("B"), parser=False,
+    dict(name="ImbalancedSigmaB", claim=CLAIM.id, symbol=r"\sigma_B", build=_sigma("B"), parser=True,
          description=r"the same on the minority group (multiplicity $K_B-1$)"),
     dict(name="ImbalancedGroupOperator", claim=CLAIM.id, symbol=r"\bar K", build=_group_operator, parser=False,
          description=r"$K$ on the span of the group indicators (orthonormal basis), singular values $\sigma_{1,2}$"),

@@ -41,7 +41,7 @@ from ..claims import extension_collapse_condition as collapse
 from ..claims import extension_imbalanced as imbalanced
 from ..claims.cases import exact_problem, random_initial, stacked
 from ..claims.theorem_2 import UnconstrainedDynamics
-from ..claims.theorem_4 import WeightDecayDynamics
+from ..core import weight_decay
 from ..core.any_rates import AnyRatesDynamics
 from ..core.descent import gradient_descent
 from ..core.errors import AssumptionError
@@ -50,6 +50,7 @@ from ..core.imbalanced import ImbalancedDynamics, ImbalancedProblem, imbalanced_
 from ..core.precision import relative_error
 from ..core.rates import Constant, CosineAnnealing, LinearWarmup, RatePair, Step
 from ..core.setting import LayerPeeledProblem
+from ..core.weight_decay import WeightDecayDynamics
 
 ANY_RATES_SCALES = {
     "reduced": dict(p=16, C=5, N=3, gamma="1/4", steps=200, every=10, rate=0.1),
@@ -167,7 +168,7 @@ def collapse_data(scale="paper", seed=0, device=None):
         raise AssumptionError(f"scale must be one of {tuple(COLLAPSE_SCALES)} (got {scale!r})")
     config = COLLAPSE_SCALES[scale]
     problem = LayerPeeledProblem(p=config["p"], C=config["C"], N=config["N"], gamma=1 / (config["C"] - 1))
-    decay = collapse.corollary_5.threshold_value(problem)
+    decay = weight_decay.threshold_value(problem)
     rates = RatePair(Constant(collapse.ETA), Constant(collapse.ETA))
     record = list(range(0, config["steps"] + 1, config["every"]))
     blocks = collapse.numeric_blocks("threshold", problem, 1.0, decay)
