@@ -93,6 +93,20 @@ def contains_verdict(interval, value):
     return "agrees" if interval["low"] <= value <= interval["high"] else "disagrees"
 
 
+def paired_difference(base, other, scale=100.0, unit=" pp"):
+    """'other - base' per seed as 'Δ mean ± half-width (real / within noise)', None entries dropped pairwise.
+
+    >>> paired_difference([0.90, 0.91, 0.92], [0.95, 0.97, 0.96])
+    'Δ +5.00 ± 2.48 pp (real)'
+    """
+    diffs = [scale * (b - a) for a, b in zip(base, other) if a is not None and b is not None]
+    if len(diffs) < 2:
+        return "Δ not measurable"
+    interval = t_interval(diffs)
+    word = "within noise" if interval["low"] <= 0 <= interval["high"] else "real"
+    return f"Δ {interval['mean']:+.2f} ± {interval['half_width']:.2f}{unit} ({word})"
+
+
 def check_seeds(seeds):
     """Distinct integer seeds, at least 2 (an interval needs them)."""
     seeds = tuple(int(s) for s in seeds)
@@ -535,6 +549,17 @@ def _theory_summary(measured):
     return lines
 
 
+def _verdict_counts(rows):
+    """'Summary: ...' of the pre-stated rows of the results table, grouped by verdict."""
+    groups = {}
+    for row in rows:
+        cells = [c.strip() for c in row.strip("|").split("|")]
+        if "post hoc" not in cells[0]:
+            groups.setdefault(cells[-1], []).append(f"{cells[0]} ({cells[1]})")
+    return "Summary of the pre-stated predictions: " + "; ".join(
+        f"**{verdict}** ({len(items)}): " + ", ".join(items) for verdict, items in sorted(groups.items())) + "."
+
+
 NC_KEYS = ("nc1", "nc2_equinorm", "nc2_equiangle", "nc3_self_duality", "nc4_ncc_mismatch")
 
 
@@ -614,6 +639,7 @@ def digits_theory(seeds=SEEDS, epochs=EPOCHS, runs_dir=RUNS, doc="docs/digits_th
                f"--epochs {epochs}")
     env = _environment(threads, time.perf_counter() - started, trained, seeds, epochs, command,
                        figures / "digits_theory.json")
+    rows = _theory_summary(measured)
     nc_rows = []
     for label in ("CE", "UL-PAL", f"UL-PAL λ={1e-3:g}", "UL-FNPAL", "UL-FNPAL + RLR"):
         runs = [r for r, _ in results.get(label, []) if r["epochs"][-1].get("neural_collapse")]
@@ -643,7 +669,7 @@ def digits_theory(seeds=SEEDS, epochs=EPOCHS, runs_dir=RUNS, doc="docs/digits_th
         "network maps both into the same effective feature rate η1.", "",
         "## Results", "",
         "| prediction | condition | measured (mean ± 95% half-width) | verdict |", "|---|---|---|---|",
-        *_theory_summary(measured), "",
+        *rows, "", _verdict_counts(rows), "",
         "Per-seed numbers, divergence epochs and every interval are in `digits/digits_theory.json`. Plain UL runs "
         "stop when a feature norm exceeds 1e6 (then the last recorded epoch is measured).", "",
         "![theory](digits/theory.png)", "",
