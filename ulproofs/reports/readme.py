@@ -2,9 +2,10 @@
 
 ``python -m ulproofs readme --from results/verdicts.json`` copies a complete record of
 ``ulproofs check`` to :data:`COMMITTED_RECORD` and rewrites the README's blocks between
-``<!-- begin NAME -->`` and ``<!-- end NAME -->``; ``--check`` only says whether they are up to
-date. ``tests/test_readme.py`` asserts that the committed README equals what this module renders
-from the committed record, so neither can be edited by hand without the other.
+``<!-- begin NAME -->`` and ``<!-- end NAME -->`` from it and from :data:`PERFORMANCE` (written by
+``benchmarks/bench_commands.py``); ``--check`` only says whether they are up to date.
+``tests/test_readme.py`` asserts that the committed README equals what this module renders from the
+committed records, so neither can be edited by hand without the other.
 
 >>> record = {"claims": [{"id": "lemma-0", "title": "toy", "section": "paper", "verdict": "proved",
 ...            "verdict_text": "proved", "readings": [], "evidence": [{"passed": True}]}],
@@ -24,6 +25,7 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[2]
 README = ROOT / "README.md"
 COMMITTED_RECORD = ROOT / "docs" / "verdicts.json"
+PERFORMANCE = ROOT / "docs" / "performance.json"
 
 
 def _cell(text):
@@ -67,14 +69,26 @@ def errata_summary(record):
     return "\n".join(lines)
 
 
-def blocks(record):
+def performance(measured):
+    """Markdown table of the command and benchmark timings in ``docs/performance.json``."""
+    lines = [measured["note"], "", "| what | idle | one core busy | busy / idle |", "| --- | --- | --- | --- |"]
+    for row in measured["rows"]:
+        ratio = f"{row['busy'] / row['idle']:.2f}" if row.get("idle") and row.get("busy") else ""
+        idle, busy = (f"{row[k]:,.{row.get('digits', 1)}f} {row['unit']}" if row.get(k) is not None else "-"
+                      for k in ("idle", "busy"))
+        lines.append(f"| {_cell(row['what'])} | {idle} | {busy} | {ratio} |")
+    return "\n".join(lines)
+
+
+def blocks(record, measured):
     return {"verdict-summary": summary_line(record), "verdict-table": verdict_table(record, "paper"),
-            "extension-table": verdict_table(record, "extension"), "errata-summary": errata_summary(record)}
+            "extension-table": verdict_table(record, "extension"), "errata-summary": errata_summary(record),
+            "performance": performance(measured)}
 
 
-def render(text, record):
+def render(text, record, measured):
     """``text`` with every generated block replaced."""
-    for name, content in blocks(record).items():
+    for name, content in blocks(record, measured).items():
         pattern = re.compile(rf"(<!-- begin {name} -->\n).*?(\n<!-- end {name} -->)", re.S)
         if not pattern.search(text):
             raise ValueError(f"README has no block {name!r} (<!-- begin {name} --> ... <!-- end {name} -->)")
@@ -88,7 +102,7 @@ def update(source=None, check=False):
     if not record.get("complete"):
         raise ValueError(f"{source} holds a partial run; the README needs a complete `ulproofs check` record")
     current = README.read_text()
-    rendered = render(current, record)
+    rendered = render(current, record, json.loads(PERFORMANCE.read_text()))
     changed = [path for path, same in ((README, rendered == current),) if not same]
     if source and Path(source).resolve() != COMMITTED_RECORD:
         if json.loads(COMMITTED_RECORD.read_text()) != record if COMMITTED_RECORD.exists() else True:
