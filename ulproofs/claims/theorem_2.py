@@ -45,6 +45,7 @@ import sympy as sp
 from ..core.decomposition import Decomposition
 from ..core.operator import derive_spectrum, operator_B, time_scaling
 from ..core.structured import Z_SPACE, C, StructuredMatrix
+from ..core.validation import combine_state, time_point
 from ..engine.verdicts import Claim
 from .cases import exact_problem, non_proportional_rates, ode_rate_cases, random_initial, stacked
 
@@ -188,7 +189,7 @@ class UnconstrainedDynamics:
 
     def state(self, t):
         """(H(t), W(t)) at one time t."""
-        return self.parts.combine(self.coefficients(np.asarray(t, dtype=float)))
+        return combine_state(self.parts, self.coefficients(time_point(t)))
 
     def bias(self, t):
         zeta2 = np.asarray(self.rates.eta2.integral(t), dtype=float)

@@ -85,6 +85,7 @@ from ..core.decomposition import Decomposition
 from ..core.errors import AssumptionError
 from ..core.operator import derive_spectrum, gamma, matrix_M, operator_B, time_scaling
 from ..core.structured import Z_SPACE, C, N, StructuredMatrix
+from ..core.validation import combine_state, time_point
 from ..engine.verdicts import Claim
 from . import theorem_2
 from .cases import exact_problem, non_proportional_rates, ode_rate_cases, random_initial, stacked
@@ -730,7 +731,7 @@ class WeightDecayDynamics:
         return np.stack([a, b], axis=-1)
 
     def state(self, t):
-        return self.parts.combine(self.coefficients(np.asarray(t, dtype=float)))
+        return combine_state(self.parts, self.coefficients(time_point(t)))
 
     def phi(self, t):
         r""":math:`\phi(t)=e^{-\lambda_2\zeta_2(t)}`."""

@@ -76,6 +76,7 @@ from ..core.errors import AssumptionError
 from ..core.operator import gamma, label_matrix, matrix_M
 from ..core.rates import Constant, CosineAnnealing, Step
 from ..core.structured import FEATURES, PROTOTYPES, SCALAR, C, N, StructuredMatrix
+from ..core.validation import time_point
 from ..engine.verdicts import Claim
 from .theorem_2 import t, zeta
 
@@ -344,7 +345,7 @@ class AnchoredDynamics:
         return np.exp(-self.decay * z), -np.expm1(-self.decay * z) / self.decay
 
     def state(self, t):
-        a, d = self.multipliers(t)
+        a, d = self.multipliers(time_point(t))
         return float(a) * self.H0 + float(d) * self.drive
 
     def limit(self):

@@ -198,10 +198,12 @@ def descend(H0, T, rate, steps, scale=1.0, rescaled=False, record_every=1, stop_
         previous = n2
         dots = (H * T).sum(0)
         effective = scale * eta * (n if rescaled else 1.0)
-        H_hat = H / n
-        error = float((((H_hat - T) ** 2).sum()) ** 0.5)
+        recording = t % record_every == 0 or t == steps
+        if recording or stop_error is not None:     # the error costs two passes over H: only when it is used
+            H_hat = H / n
+            error = float((((H_hat - T) ** 2).sum()) ** 0.5)
         stopping = stop_error is not None and error <= stop_error
-        if t % record_every == 0 or t == steps or stopping:
+        if recording or stopping:
             rows["steps"].append(t)
             rows["etas"].append(eta)
             rows["norms"].append(_to_numpy(n))
@@ -252,11 +254,13 @@ def planar_descent(x0, y0, target_norms, rate, steps, scale=1.0, rescaled=False,
         effective = scale * eta * (n if rescaled else 1.0)
         alpha = effective * target_norms / n2
         beta = x / n
-        gaps = 2 * np.sin(np.abs(np.arctan2(y, x)) / 2)          # y < 0 after an overshoot (alpha beta > 1)
-        # ||h^ - t||^2 = (1 - ||t||)^2 + ||t|| gap^2, without cancellation
-        error = float(np.sqrt(np.sum((1 - target_norms) ** 2 + target_norms * gaps ** 2)))
+        recording = t % record_every == 0 or t == steps
+        if recording or stop_error is not None:     # most of a step's cost: only when it is used
+            gaps = 2 * np.sin(np.abs(np.arctan2(y, x)) / 2)          # y < 0 after an overshoot (alpha beta > 1)
+            # ||h^ - t||^2 = (1 - ||t||)^2 + ||t|| gap^2, without cancellation
+            error = float(np.sqrt(np.sum((1 - target_norms) ** 2 + target_norms * gaps ** 2)))
         stopping = stop_error is not None and error <= stop_error
-        if t % record_every == 0 or t == steps or stopping:
+        if recording or stopping:
             for key, value in (("steps", t), ("etas", eta), ("norms", n), ("cosines", beta), ("alphas", alpha),
                                ("gaps", gaps), ("errors", error)):
                 rows[key].append(value)

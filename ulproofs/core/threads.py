@@ -23,6 +23,7 @@ ulproofs.core.errors.AssumptionError: threads must be a positive integer (got 0)
 from __future__ import annotations
 
 import os
+from contextlib import contextmanager
 
 from .errors import AssumptionError
 
@@ -57,6 +58,23 @@ def apply_thread_policy(threads=None, workload="theory"):
     count = resolve_threads(threads, workload)
     torch.set_num_threads(count)
     return count
+
+
+@contextmanager
+def thread_policy(threads=None, workload="theory"):
+    """Apply the policy inside a ``with`` block (yields the count) and restore torch's previous count after.
+
+    >>> with thread_policy(1) as count:
+    ...     count == current() == 1
+    True
+    """
+    import torch
+
+    saved = torch.get_num_threads()
+    try:
+        yield apply_thread_policy(threads, workload)
+    finally:
+        torch.set_num_threads(saved)
 
 
 def current():
