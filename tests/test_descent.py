@@ -205,7 +205,8 @@ def test_batched_runs_equal_single_runs(p):
     for i, single in enumerate(singles):
         for k in range(3):
             H, W, b = (x[i] for x in observed[k])
-            assert relative_error(np.hstack([H, W]), np.hstack([single.H[k], single.W[k]])) <= tolerance(problems[i], 40)
+            expected = np.hstack([single.H[k], single.W[k]])
+            assert relative_error(np.hstack([H, W]), expected) <= tolerance(problems[i], 40)
             assert relative_error(b, single.b[k]) <= float_tolerance("float64", 32)
 
 

@@ -117,3 +117,19 @@ def combine_state(parts, coefficients):
     dominant = np.where(magnitude == magnitude.max(), np.sign(coefficients), 0.0)
     signs = parts.combine(dominant)
     return tuple(np.where(np.isfinite(x), x, np.where(s < 0, -np.inf, np.inf)) for x, s in zip(state, signs))
+
+
+def writable_folder(option, folder):
+    """Create ``folder`` (and its parents) and check it can be written, before any work is done: an
+    AssumptionError naming the option and the path otherwise."""
+    from pathlib import Path
+
+    path = Path(folder).expanduser()
+    try:
+        path.mkdir(parents=True, exist_ok=True)
+        probe = path / ".ulproofs-write-test"
+        probe.write_bytes(b"")
+        probe.unlink()
+    except OSError as error:
+        raise AssumptionError(f"{option} {folder}: cannot write there ({error.strerror or error})") from None
+    return path

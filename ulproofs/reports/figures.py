@@ -55,7 +55,6 @@ Figures (``names``):
 """
 from __future__ import annotations
 
-import dataclasses
 import json
 import math
 import time
@@ -630,7 +629,7 @@ def _weight_decay_batch(name, scale, seed, progress, device, cache):
     size = SCALES[scale]
     plan = cache.setdefault("plan", {})
     todo = []
-    for value, problem, decay, eta, ratio in _weight_decay_settings(name, scale):
+    for _, problem, decay, eta, ratio in _weight_decay_settings(name, scale):
         key = _run_key(scale, seed, problem, decay, eta, ratio)
         plan[key] = plan.get(key, False) or _needs_accuracy(name)
         stale = key in cache and plan[key] and "accuracy" not in cache[key]["series"]["iterates"]["values"]
@@ -1012,5 +1011,6 @@ def draw_figures(names=None, out_dir="results/figures", scale="paper", progress=
                                  cpu_seconds=round(time.process_time() - cpu, 2), curves=len(figure["curves"]),
                                  threads=count)
             if log is not None:
-                log(f"figure {name}: {len(figure['curves'])} curves, {written[name]['seconds']:.1f} s -> {paths['png']}")
+                log(f"figure {name}: {len(figure['curves'])} curves, {written[name]['seconds']:.1f} s "
+                    f"-> {paths['png']}")
     return written
