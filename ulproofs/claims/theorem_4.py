@@ -85,7 +85,7 @@ from ..core.decomposition import Decomposition
 from ..core.errors import AssumptionError
 from ..core.operator import derive_spectrum, gamma, matrix_M, operator_B, time_scaling
 from ..core.structured import Z_SPACE, C, N, StructuredMatrix
-from ..core.validation import combine_state, time_point
+from ..core.validation import combine_state, time_point, weight_decay_pair
 from ..engine.verdicts import Claim
 from . import theorem_2
 from .cases import exact_problem, non_proportional_rates, ode_rate_cases, random_initial, stacked
@@ -694,7 +694,7 @@ class WeightDecayDynamics:
 
     def __init__(self, problem, H0, W0, b0, rates, weight_decay, require_proportional=True):
         problem.check_shapes(H0, W0, b0)
-        self.weight_decay = _check_decay(weight_decay)
+        self.weight_decay = _check_decay(weight_decay_pair(weight_decay))
         self.problem, self.rates, self.b0 = problem, rates, np.asarray(b0, dtype=float)
         self.ratio = rates.ratio() if require_proportional else None
         self.parts = Decomposition(problem, H0, W0)

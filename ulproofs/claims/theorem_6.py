@@ -71,7 +71,7 @@ import mpmath
 import numpy as np
 import sympy as sp
 
-from ..core import groundtruth
+from ..core import groundtruth, validation
 from ..core.errors import AssumptionError
 from ..core.operator import gamma, label_matrix, matrix_M
 from ..core.rates import Constant, CosineAnnealing, Step
@@ -330,7 +330,7 @@ class AnchoredDynamics:
 
     def __init__(self, problem, H0, W, eta, decay, formula=None):
         problem.check_shapes(H=H0, W=W)
-        self.problem, self.eta, self.decay = problem, eta, _check_decay(decay)
+        self.problem, self.eta, self.decay = problem, validation.schedule("eta", eta), _check_decay(decay)
         self.H0, self.W = np.asarray(H0, dtype=float), np.asarray(W, dtype=float)
         self.drive = problem.apply_M(self.W)            # W M
         self.formula = formula

@@ -32,7 +32,6 @@ True
 """
 from __future__ import annotations
 
-import math
 from dataclasses import dataclass, field
 
 import numpy as np
@@ -40,7 +39,7 @@ import torch
 from tqdm.auto import tqdm
 
 from .errors import AssumptionError
-from .validation import array, rate_pair
+from .validation import array, rate_pair, weight_decay_pair
 
 METHODS = ("dense", "structured", "class-mean")
 
@@ -190,17 +189,6 @@ def _check_finite(step, last_finite, *tensors):
                             "the floating-point range; take smaller learning rates or fewer steps")
 
 
-def weight_decay_pair(weight_decay):
-    """(lambda1, lambda2) as two finite floats >= 0; a single number is refused (say which parameter decays)."""
-    if np.ndim(weight_decay) != 1 or len(weight_decay) != 2:
-        raise AssumptionError(f"weight_decay must be a pair (lambda1, lambda2) for (H, W) (got {weight_decay!r})")
-    try:
-        pair = tuple(float(x) for x in weight_decay)
-    except (TypeError, ValueError):
-        pair = (math.nan,)
-    if not all(math.isfinite(x) and x >= 0 for x in pair):
-        raise AssumptionError(f"weight decay (lambda1, lambda2) must be finite and >= 0 (got {weight_decay!r})")
-    return pair
 
 
 # ------------------------------------------------------------------------------------------------

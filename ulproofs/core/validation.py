@@ -133,3 +133,16 @@ def writable_folder(option, folder):
     except OSError as error:
         raise AssumptionError(f"{option} {folder}: cannot write there ({error.strerror or error})") from None
     return path
+
+
+def weight_decay_pair(weight_decay):
+    """(lambda1, lambda2) as two finite floats >= 0; a single number is refused (say which parameter decays)."""
+    if np.ndim(weight_decay) != 1 or len(weight_decay) != 2:
+        raise AssumptionError(f"weight_decay must be a pair (lambda1, lambda2) for (H, W) (got {weight_decay!r})")
+    try:
+        pair = tuple(float(x) for x in weight_decay)
+    except (TypeError, ValueError):
+        pair = (math.nan,)
+    if not all(math.isfinite(x) and x >= 0 for x in pair):
+        raise AssumptionError(f"weight decay (lambda1, lambda2) must be finite and >= 0 (got {weight_decay!r})")
+    return pair
