@@ -113,8 +113,9 @@ def combine_state(parts, coefficients):
         return state
     warnings.warn("the closed form's state exceeds the float64 range here; its entries are returned as +-inf",
                   ClosedFormOverflow, stacklevel=3)
-    magnitude = np.where(np.isfinite(coefficients), np.abs(coefficients), np.inf)
-    dominant = np.where(magnitude == magnitude.max(), np.sign(coefficients), 0.0)
+    # a NaN multiplier is inf - inf of a decaying component: it does not dominate
+    magnitude = np.where(np.isnan(coefficients), 0.0, np.abs(coefficients))
+    dominant = np.where((magnitude == magnitude.max()) & ~np.isnan(coefficients), np.sign(coefficients), 0.0)
     signs = parts.combine(dominant)
     return tuple(np.where(np.isfinite(x), x, np.where(s < 0, -np.inf, np.inf)) for x, s in zip(state, signs))
 

@@ -360,11 +360,14 @@ def load_data(config):
                                           name="imagenet100-val")
     if config.imbalance_rho > 1:
         train = datasets.imbalance(train, config.imbalance_rho, config.imbalance_profile, seed=config.data_seed)
-    ood = None
-    if config.ood_path is not None:
-        path = Path(config.ood_path).expanduser()
-        ood = datasets.load_svhn_mat(path if path.is_absolute() else root / path)
+    ood = None if config.ood_path is None else datasets.load_svhn_mat(ood_file(config))
     return train, test, ood
+
+
+def ood_file(config):
+    """The OOD file of a config: ``ood_path``, relative to ``data_root`` unless absolute."""
+    path = Path(config.ood_path).expanduser()
+    return path if path.is_absolute() else Path(config.data_root).expanduser() / path
 
 
 def _inputs(images, mean, std, device):

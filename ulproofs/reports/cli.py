@@ -190,6 +190,8 @@ def main(argv=None):
     argv = sys.argv[1:] if argv is None else list(argv)
     try:
         return _dispatch(argv)
+    except SystemExit as stop:      # argparse: --help (0) or a usage error (2, its one line already printed)
+        return stop.code if isinstance(stop.code, int) else 2
     except (AssumptionError, FileExistsError) as error:
         print(f"ulproofs: error: {error}", file=sys.stderr)
     except OSError as error:
