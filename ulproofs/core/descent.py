@@ -64,13 +64,13 @@ class DescentRecord:
 
 def gradient_descent(problem, H0, W0, b0, rates, steps, record_steps=None, observe=None, method="class-mean",
                      device=None, dtype=torch.float64, keep_states=True, progress=False, weight_decay=(0.0, 0.0),
-                     train_prototypes=True, stop_non_finite=True):
+                     train_prototypes=True, stop_non_finite=True, check_every=None):
     """Run ``steps`` steps from (H0, W0, b0); record states at ``record_steps`` (default: last).
 
     Non-finite iterates (inf/NaN, e.g. from too large a rate) stop the run with a
-    :class:`NonFiniteIterates` error naming the step where they appeared (checked every step on the CPU,
-    every :data:`CHECK_EVERY` steps on an accelerator); ``stop_non_finite=False`` lets them through
-    (to show an overflow).
+    :class:`NonFiniteIterates` error naming the step where they appeared: checked every ``check_every`` steps
+    (default :data:`CHECK_EVERY`; once non-finite, an iterate stays so), then found exactly by rerunning up to
+    the failed check with a check every step. ``stop_non_finite=False`` lets them through (to show an overflow).
 
     ``weight_decay`` is (lambda1, lambda2) of Eq. 11 (lambda2 also decays b);
     ``train_prototypes=False`` keeps W and b fixed.
@@ -88,7 +88,17 @@ def gradient_descent(problem, H0, W0, b0, rates, steps, record_steps=None, obser
     rate_pair(rates)
     decay_H, decay_W = weight_decay_pair(weight_decay)
     device = default_device(device)
-    check_every = 1 if device.type == "cpu" else CHECK_EVERY
+    check_every = CHECK_EVERY[device.type == "cpu"] if check_every is None else int(check_every)
+    if stop_non_finite and check_every > 1:
+        try:
+            return gradient_descent(problem, H0, W0, b0, rates, steps, record_steps, observe, method, device, dtype,
+                                    keep_states, progress, weight_decay, train_prototypes, True,
+                                    check_every=-check_every)
+        except NonFiniteIterates as error:    # locate the step: the same iterates, checked every step
+            gradient_descent(problem, H0, W0, b0, rates, error.step, [], None, method, device, dtype, False, False,
+                             weight_decay, train_prototypes, True, check_every=1)
+            raise
+    check_every = abs(check_every)
     last_finite = 0
     record_steps = sorted(set([steps] if record_steps is None else (int(k) for k in record_steps)))
     if record_steps and (record_steps[0] < 0 or record_steps[-1] > steps):
@@ -172,12 +182,17 @@ def gradient_descent(problem, H0, W0, b0, rates, steps, record_steps=None, obser
     return record
 
 
-#: Steps between finiteness checks on an accelerator (each check waits for the device).
-CHECK_EVERY = 256
+#: Steps between finiteness checks (accelerator, CPU): each check waits for the device and costs a few
+#: microseconds, a tenth of a class-mean step at the paper's size.
+CHECK_EVERY = {False: 256, True: 16}
 
 
 class NonFiniteIterates(AssumptionError, ArithmeticError):
     """Gradient descent produced inf/NaN: the rates are too large for the iterates to stay in float range."""
+
+    def __init__(self, step, message):
+        super().__init__(message)
+        self.step = step
 
 
 def _check_finite(step, last_finite, *tensors):
@@ -185,7 +200,7 @@ def _check_finite(step, last_finite, *tensors):
     if all(bool(torch.isfinite(x).all()) for x in tensors):
         return step
     where = f"at step {step}" if step - last_finite <= 1 else f"between steps {last_finite} and {step}"
-    raise NonFiniteIterates(f"gradient descent produced non-finite iterates (inf/NaN) {where}: the iterates left "
+    raise NonFiniteIterates(step, f"gradient descent produced non-finite iterates (inf/NaN) {where}: the iterates left "
                             "the floating-point range; take smaller learning rates or fewer steps")
 
 
@@ -224,7 +239,7 @@ class BatchState:
 
 
 def batched_descent(problems, starts, rates, steps, record_steps, observe, weight_decays=None, dtype=torch.float64,
-                    device=None, progress=None):
+                    device=None, progress=None, check_every=None):
     r"""Gradient descent of B runs of one size (p, C, N) at once, each with its own trade-off gamma, start,
     constant rates (eta1, eta2) and weight decay (lambda1, lambda2), as one batched class-mean update.
 
@@ -234,7 +249,8 @@ def batched_descent(problems, starts, rates, steps, record_steps, observe, weigh
     with :math:`a=\frac{1+\gamma}{CN}`, :math:`g=\frac{\gamma}{CN}`; every term is a right product, so Q^T
     commutes with the step and the run needs r = min(p, 2C) rows instead of p. ``observe(state)`` gets a
     :class:`BatchState` at each of ``record_steps`` and returns anything (kept in order). Non-finite iterates stop
-    the run with :class:`NonFiniteIterates`. Returns (steps recorded, observations, seconds of iterating).
+    the run with :class:`NonFiniteIterates` naming the step (as in :func:`gradient_descent`). Returns (steps
+    recorded, observations, seconds of iterating).
 
     >>> import numpy as np
     >>> from ulproofs.core.setting import LayerPeeledProblem
@@ -292,7 +308,15 @@ def batched_descent(problems, starts, rates, steps, record_steps, observe, weigh
     within_squared = (within ** 2).sum((1, 2))
     observations, recorded, pending = [], [], iter(record_steps)
     next_record = next(pending, None)
-    check_every = 1 if device.type == "cpu" else CHECK_EVERY
+    check_every = CHECK_EVERY[device.type == "cpu"] if check_every is None else check_every
+    if check_every > 1:
+        try:
+            return batched_descent(problems, starts, rates, steps, record_steps, observe, weight_decays, dtype,
+                                   device, progress, check_every=-check_every)
+        except NonFiniteIterates as error:
+            batched_descent(problems, starts, rates, error.step, [], None, weight_decays, dtype, device, None, 1)
+            raise
+    check_every = abs(check_every)
     last_finite, seconds = 0, 0.0
     bar = progress if progress is not None else None
     started = time.perf_counter()
