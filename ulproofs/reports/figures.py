@@ -234,21 +234,25 @@ class _Scores:
         self.parts = parts
         prototypes = np.stack([W for _, W in parts.parts])            # (5, p, C)
         features = np.stack([H for H, _ in parts.parts])              # (5, p, CN)
-        self.cross = np.tensordot(prototypes, features, axes=([1], [1])).transpose(0, 2, 1, 3)   # (5, 5, C, CN)
+        cross = np.tensordot(prototypes, features, axes=([1], [1])).transpose(0, 2, 1, 3)   # (5, 5, C, CN)
+        self.shape = cross.shape[2:]
+        self.cross = cross.reshape(25, -1)                            # (j, k) -> scores, formed once
         self.classes = parts.problem.class_of_column()
 
-    def accuracy(self, coefficients, slack=None):
+    def accuracy(self, coefficients, slack=None, chunk=16):
         """Accuracy per row of coefficients (..., 5, 2) and, given a score ``slack`` per row, the number of
         columns whose top-two margin is at most twice it (their argmax may differ under that error)."""
         coefficients = np.asarray(coefficients, dtype=float).reshape(-1, 5, 2)
+        weights = np.einsum("rj,rk->rjk", coefficients[:, :, 1], coefficients[:, :, 0]).reshape(len(coefficients), 25)
         accuracy, ambiguous = [], []
-        for i, c in enumerate(coefficients):
-            scores = np.tensordot(np.outer(c[:, 1], c[:, 0]), self.cross, axes=([0, 1], [0, 1]))
-            accuracy.append(float((scores.argmax(0) == self.classes).mean()))
+        for start in range(0, len(weights), chunk):     # rows in chunks: (chunk, C, CN) scores at a time
+            scores = (weights[start:start + chunk] @ self.cross).reshape(-1, *self.shape)
+            accuracy.extend((scores.argmax(1) == self.classes).mean(1).tolist())
             if slack is not None:
-                top = np.sort(scores, axis=0)[-2:]
-                ambiguous.append(int((top[1] - top[0] <= 2 * slack[i]).sum()))
-        return np.array(accuracy), np.array(ambiguous)
+                top = np.partition(scores, -2, axis=1)[:, -2:]           # the two largest scores of each column
+                margin = np.abs(top[:, 1] - top[:, 0])
+                ambiguous.extend((margin <= 2 * slack[start:start + chunk, None]).sum(1).tolist())
+        return np.array(accuracy), np.array(ambiguous, dtype=int)
 
 
 def _loss_closed_form(parts, coefficients, bias_sum):
@@ -304,20 +308,33 @@ def _frobenius(x):
     return torch.linalg.vector_norm(x, dim=(1, 2))
 
 
-def _batch_accuracy(state, classes):
-    r"""Accuracy of :math:`\arg\max_cw_c^\top h` per run: :math:`W^\top H=(W^\top A)\otimes\mathbf 1_N^\top+
-    c\,W^\top R_0`, in the basis's coordinates."""
-    N = state.within.shape[-1] // state.A.shape[-1]
-    scores = (state.W.transpose(1, 2) @ state.A).repeat_interleave(N, dim=-1) + state.scale[:, None, None] * (
-        state.prototypes().transpose(1, 2) @ state.within)
-    return (scores.argmax(1) == classes).double().mean(1)
+class _BatchAccuracy:
+    r"""Accuracy of :math:`\arg\max_cw_c^\top h` for the runs ``which`` of a batch (NaN for the others):
+    :math:`W^\top H=(W^\top A)\otimes\mathbf 1_N^\top+c\,W^\top R_0` in the basis's coordinates, with
+    :math:`Q^\top R_0` (r x CN) formed once."""
+
+    def __init__(self, classes, which):
+        self.classes, self.which, self.within = classes, list(which), None
+
+    def __call__(self, state):
+        out = torch.full_like(state.scale, math.nan)
+        if not self.which:
+            return out
+        index = torch.as_tensor(self.which, device=state.A.device)
+        if self.within is None:
+            self.within = state.basis[index].transpose(1, 2) @ state.within[index]
+        N = state.within.shape[-1] // state.A.shape[-1]
+        W = state.W[index].transpose(1, 2)
+        scores = (W @ state.A[index]).repeat_interleave(N, dim=-1) + state.scale[index, None, None] * (W @ self.within)
+        out[index] = (scores.argmax(1) == self.classes).to(out.dtype).mean(1)
+        return out
 
 
-def _observe_batch(state, targets, direction=None, accuracy=False, classes=None, loss=None):
+def _observe_batch(state, targets, direction=None, accuracy=None, loss=None):
     """Scalars of every run at one recorded step (float64 NumPy arrays of length B): norms, distances to the
     fixed ``targets`` (name -> :class:`_BatchTargets`), the direction distances of H, W and Z to ``direction``,
     self-duality, centring and ETF deviation of W (weight decay), the loss (``loss``: per-run (own, shared,
-    bias drift) of M) and the accuracy."""
+    bias drift) of M) and the accuracy (``accuracy``: a :class:`_BatchAccuracy`)."""
     A, W, c = state.A, state.W, state.scale
     N = state.within.shape[-1] // A.shape[-1]
     zero = torch.zeros_like(c)
@@ -350,8 +367,8 @@ def _observe_batch(state, targets, direction=None, accuracy=False, classes=None,
         # Eq. 3: -<W, H M^T> - drift 1^T b with H M^T = N (own A - shared A 1 1^T)
         own, shared, drift = loss
         out["loss"] = -N * (own * (A * W).sum((1, 2)) - shared * (A.sum(2) * W.sum(2)).sum(1)) - drift * state.b.sum(1)
-    if accuracy:
-        out["accuracy"] = _batch_accuracy(state, classes)
+    if accuracy is not None:
+        out["accuracy"] = accuracy(state)
     result = {key: value.double().cpu().numpy() for key, value in out.items()}
     if direction is not None:
         result["etf"] = np.array([corollary_5.etf_deviation(w.double()) for w in W])
@@ -465,13 +482,13 @@ def figure_one(scale="paper", seed=0, progress=True, device=None):
     classes = torch.as_tensor(problems[0].class_of_column(), device=default_device(device))
     loss = tuple(torch.as_tensor(x, dtype=torch.float64, device=default_device(device)) for x in zip(*(
         ((1 + pb.gamma) / pb.examples, pb.gamma / pb.examples, pb.bias_drift()) for pb in problems)))
-    targets = {}
+    targets, accuracy = {}, _BatchAccuracy(classes, range(len(problems)))
 
     def observe(state):
         if not targets:
             targets["unit"] = _BatchTargets(state, [t["parts"] for t in theories],
                                             [t["target_unit"] for t in theories])
-        return _observe_batch(state, targets, accuracy=True, classes=classes, loss=loss)
+        return _observe_batch(state, targets, accuracy=accuracy, loss=loss)
 
     runs = _run_batch(problems, starts, [RatePair.proportional(Constant(eta))] * len(problems), None, size["steps"],
                       size["every"], observe, device, "figure 1", progress)
@@ -639,8 +656,8 @@ def _weight_decay_batch(name, scale, seed, progress, device, cache):
             todo.append((key, dynamics, decay, eta, ratio))
     if not todo:
         return
-    accuracy = any(plan[key] for key, *_ in todo)
     classes = torch.as_tensor(todo[0][1].problem.class_of_column(), device=default_device(device))
+    accuracy = _BatchAccuracy(classes, [i for i, (key, *_) in enumerate(todo) if plan[key]])
     targets = [corollary_5.target_coefficients(d.problem, decay, ratio) for _, d, decay, _, ratio in todo]
     fixed = {}
 
@@ -650,7 +667,7 @@ def _weight_decay_batch(name, scale, seed, progress, device, cache):
             fixed.update({target: _BatchTargets(state, parts, [t[target] for t in targets])
                           for target in ("P", "limit", "direction")})
         return _observe_batch(state, {k: fixed[k] for k in ("P", "limit")}, direction=fixed["direction"],
-                              accuracy=accuracy, classes=classes)
+                              accuracy=accuracy)
 
     runs = _run_batch([d.problem for _, d, *_ in todo], [(d.parts.H0, d.parts.W0, d.b0) for _, d, *_ in todo],
                       [d.rates for _, d, *_ in todo], [(decay, decay) for _, _, decay, *_ in todo], size["steps"],
@@ -786,12 +803,17 @@ def figure_instability(scale="paper", seed=0, progress=True, device=None):
     H0, W0, b0 = _start(problem, seed)
     float32_max = float(torch.finfo(torch.float32).max)
     curves = []
-    bar = tqdm(total=2 * len(INSTABILITY_RATES), desc="instability", disable=not progress)
-    for eta in INSTABILITY_RATES:
+    runs = _run_batch([problem] * len(INSTABILITY_RATES), [(H0, W0, b0)] * len(INSTABILITY_RATES),
+                      [RatePair.proportional(Constant(eta)) for eta in INSTABILITY_RATES], None, horizon["steps"],
+                      horizon["every"], lambda state: _observe_batch(state, {}), device, "instability (float64)",
+                      progress)
+    bar = tqdm(total=len(INSTABILITY_RATES), desc="instability (float32)", disable=not progress)
+    for eta, run in zip(INSTABILITY_RATES, runs):
         label = rf"$\eta={eta:g}$"
-        curve = unconstrained_curve(problem, H0, W0, b0, eta, horizon["steps"], horizon["every"], label, full=False,
-                                    device=device)
-        bar.update()
+        theory = unconstrained_theory(problem, H0, W0, b0, eta, horizon["steps"], horizon["every"], full=False)
+        curve = dict(label=label, seconds=run["seconds"], dtype="float64", parts=theory["parts"], eta=eta,
+                     series=dict(iterates=_series(run["steps"], "iterates", label, **run["measured"]),
+                                 **theory["series"]))
         single = unconstrained_curve(problem, H0, W0, b0, eta, horizon["steps"], horizon["every"], label,
                                      dtype=torch.float32, full=False, device=device)
         bar.update()
