@@ -290,7 +290,9 @@ def batched_descent(problems, starts, rates, steps, record_steps, observe, weigh
         basis = torch.linalg.qr(torch.cat([means, W0], dim=-1).double())[0].to(dtype)    # (B, p, 2C)
     else:
         basis = torch.eye(p, dtype=dtype, device=device).expand(B, p, p)
-    A, W = basis.transpose(1, 2) @ means, basis.transpose(1, 2) @ W0
+    # held transposed, (B, C, r): the class totals (B, 1, r) then broadcast over an outer axis, several times
+    # faster than over the innermost one
+    A, W = ((basis.transpose(1, 2) @ x).transpose(1, 2).contiguous() for x in (means, W0))
     column = lambda values: as_tensor(values).reshape(B, 1, 1)  # noqa: E731
     eta1, eta2 = (np.array([float(getattr(r, name).rate) for r in constant]) for name in ("eta1", "eta2"))
     gammas = np.array([pb.gamma for pb in problems])
@@ -321,18 +323,19 @@ def batched_descent(problems, starts, rates, steps, record_steps, observe, weigh
     bar = progress if progress is not None else None
     started = time.perf_counter()
     for k in range(steps + 1):
-        W_total, A_total = W.sum(2, keepdim=True), A.sum(2, keepdim=True)
+        W_total, A_total = W.sum(1, keepdim=True), A.sum(1, keepdim=True)
         if k % check_every == 0 or k == steps:
             last_finite = _check_finite(k, last_finite, W_total, A_total)
         while next_record == k:
             seconds += time.perf_counter() - started
             recorded.append(k)
-            observations.append(observe(BatchState(k, A, W, b, as_tensor(scales[k]), basis, within, within_squared)))
+            observations.append(observe(BatchState(k, A.transpose(1, 2), W.transpose(1, 2), b, as_tensor(scales[k]),
+                                                   basis, within, within_squared)))
             next_record = next(pending, None)
             started = time.perf_counter()
         if k == steps:
             break
-        # two passes over each of A and W: the scaled row totals (B x r x 1) broadcast as the sum's first term
+        # two passes over each of A and W: the scaled class totals (B x 1 x r) broadcast as the sum's first term
         W_total.mul_(g1)
         A_total.mul_(g2)
         if B == 1:      # Python scalars: faster than a broadcast product
