@@ -8,13 +8,13 @@ import pytest
 import torch
 
 from ulproofs.claims.theorem_2 import UnconstrainedDynamics
-from ulproofs.claims.theorem_4 import WeightDecayDynamics
-from ulproofs.claims.theorem_6 import AnchoredDynamics
+from ulproofs.core.anchored import AnchoredDynamics
 from ulproofs.core.descent import NonFiniteIterates, gradient_descent
 from ulproofs.core.errors import AssumptionError
 from ulproofs.core.rates import Constant, RatePair
 from ulproofs.core.setting import LayerPeeledProblem
 from ulproofs.core.validation import ClosedFormOverflow
+from ulproofs.core.weight_decay import WeightDecayDynamics
 from ulproofs.deep import evaluation
 from ulproofs.deep.models import make_head
 from ulproofs.deep.train import TrainConfig

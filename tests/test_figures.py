@@ -11,12 +11,12 @@ import torch
 
 from ulproofs.claims.corollary_3 import random_start
 from ulproofs.claims.theorem_2 import UnconstrainedDynamics
-from ulproofs.claims.theorem_4 import WeightDecayDynamics
 from ulproofs.core.decomposition import Decomposition
 from ulproofs.core.errors import AssumptionError
 from ulproofs.core.precision import float_tolerance
 from ulproofs.core.rates import Constant, RatePair
 from ulproofs.core.setting import LayerPeeledProblem
+from ulproofs.core.weight_decay import WeightDecayDynamics
 from ulproofs.reports import figures
 
 CLOSED_FORM_FIGURES = ("1", "4", "5", "6", "7", "8", "instability")

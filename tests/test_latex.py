@@ -10,7 +10,8 @@ import sympy as sp
 
 from ulproofs.engine import registry
 from ulproofs.engine.context import CheckContext
-from ulproofs.engine.verdicts import Claim, Evidence, Finding, Verdict
+from ulproofs.engine.evidence import EvidenceSet, judge, run_item
+from ulproofs.engine.verdicts import Claim, Reading
 from ulproofs.reports import latex
 
 FORMULAS = latex.formulas()
@@ -88,10 +89,24 @@ def test_escape_text():
 def _findings():
     """Two cheap real findings plus a synthetic refuted one whose texts hold every special character."""
     findings = registry.run(CheckContext(), only={"lemma-13", "lemma-17"}, progress=False)
-    claim = Claim("theorem-4", "A title with " + NASTY, "A statement with " + NASTY, ("Eq. 1",), NASTY, 5)
-    evidence = [Evidence("symbolic", "held piece " + NASTY, sp.true, {"value " + NASTY: 1.5e-17, "flag": sp.true}),
-                Evidence("counterexample", "long " + "x" * 400, False, {"long": "y" * 1000})]
-    findings.append(Finding(claim, Verdict.REFUTED, evidence, correction=NASTY, counterexample=NASTY))
+    claim = Claim("theorem-4", "A title with " + NASTY, "A statement with " + NASTY, ("Eq. 1",), NASTY, 5,
+                  printed="Printed " + NASTY, readings=(Reading("printed", "As printed " + NASTY, change=NASTY),
+                                                        Reading("fixed", "Fixed " + NASTY, departs=True, why=NASTY)))
+    evidence = EvidenceSet(claim)
+
+    @evidence.item("held", kind="symbolic", description="held piece " + NASTY)
+    def held(context, record):
+        record.passed, record.measured = sp.true, {"value " + NASTY: 1.5e-17, "flag": sp.true}
+
+    @evidence.item("long", kind="counterexample", reading="printed", description="long " + "x" * 400)
+    def long(context, record):
+        record.passed, record.measured = True, {"long": "y" * 1000}
+
+    @evidence.item("fixed", kind="symbolic", role="correction", reading="fixed", description="fixed " + NASTY)
+    def fixed(context, record):
+        record.passed = True
+
+    findings.append(judge(claim, [run_item(item, None) for item in evidence.items()]))
     return findings
 
 

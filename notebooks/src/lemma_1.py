@@ -21,13 +21,13 @@ import matplotlib.pyplot as plt
 import numpy as np
 import sympy as sp
 
-from ulproofs.claims import lemma_1
+from ulproofs.claims import lemma_1, lemma_1_search
 from ulproofs.claims.lemma_1 import E1, E2
 from ulproofs.core.etf import etf_deviation
 from ulproofs.core.operator import gamma, label_matrix, matrix_M
 from ulproofs.core.structured import C, N
+from ulproofs.engine import registry
 from ulproofs.engine.context import CheckContext
-from ulproofs.engine.verdicts import Verdict
 from ulproofs.reports.notebooks import show, show_finding
 
 # %% [markdown]
@@ -124,7 +124,7 @@ show(r"\mathcal{L}(\text{ETF}) \text{ at } \gamma=2", etf_loss.subs(gamma, 2))
 
 # %%
 gammas = np.linspace(0.0, 2.0, 21)
-losses, W_found, H_found = lemma_1.projected_gradient_search(3, 4, 1, gammas, starts=24, seed=0)
+losses, W_found, H_found = lemma_1_search.projected_gradient_search(3, 4, 1, gammas, starts=24, seed=0)
 best = losses.min(axis=1)
 derived = np.array([float(minimum.subs({C: 4, gamma: sp.nsimplify(g), E1: 1, E2: 1})) for g in gammas])
 printed = -(1 + gammas)
@@ -144,11 +144,11 @@ print("ETF deviation of the best minimizer, 0 < gamma < 1: min", min(deviation),
 
 # %% [markdown]
 # ## Verdict
-# The claim's full check (`lemma_1.check`): the symbolic reduction, an exact grid over
-# $C\in\{2,3,4,5,10\}$, the counterexamples, a 176-configuration search and mutants.
+# The claim's declared evidence (`lemma_1.EVIDENCE`, run by the engine): the symbolic reduction, an exact grid
+# over $C\in\{2,3,4,5,10\}$, the counterexamples, a 176-configuration search and mutants.
 
 # %%
-finding = lemma_1.check(CheckContext())
+(finding,) = registry.run(CheckContext(), only=["lemma-1"], progress=False)
 show_finding(finding)
 
 # %% [markdown]
@@ -160,8 +160,8 @@ assert sp.simplify(kappa - gamma * (gamma * (C - 2) - 2)) == 0
 assert sp.simplify(coefficient - (C - 2)) == 0
 assert sp.simplify(pairs_loss - etf_loss) == 0 and sp.Rational(-1, 3) not in lemma_1.cosines(W_pairs)
 assert sp.simplify(collapse_loss + 5 * E1 * E2) == 0
-tolerance = lemma_1.loss_tolerance(3, 4, 1) * np.maximum(1.0, np.abs(derived))
+tolerance = lemma_1_search.loss_tolerance(3, 4, 1) * np.maximum(1.0, np.abs(derived))
 assert (np.abs(best - derived) <= tolerance).all()
 assert (best[gammas > 1] < printed[gammas > 1] - 0.1).all()
 assert min(deviation) > 0.1
-assert finding.verdict is Verdict.CORRECTED and finding.sound
+assert finding.verdict_text == "true after correction" and finding.sound

@@ -15,8 +15,9 @@
 # $C(t)=\operatorname{diag}(\zeta_1I_{CN},\zeta_2I_C)$, $\zeta_k(t)=\int_0^t\eta_k$,
 # $\alpha_k=\sinh(\sigma_k\sqrt{\zeta_1\zeta_2})/\sqrt{\zeta_1\zeta_2}$,
 # $\beta_k=\cosh(\sigma_k\sqrt{\zeta_1\zeta_2})$ (Eq. 41), $\sigma_k$ the eigenvalue of the subspace
-# $\mathcal E_k$ (Eq. 8). *Reading:* Eq. 7 prints $(1+\gamma-\gamma C)\zeta(t)$; the proof (Eq. 46) integrates
-# $b'=\eta_2\frac{1+\gamma-\gamma C}{C}\mathbf 1_C$, so the bias is read with $1/C$ and $\zeta_2$.
+# $\mathcal E_k$ (Eq. 8). *Correction:* Eq. 7 prints $b(t)=b_0+(1+\gamma-\gamma C)\zeta(t)\mathbf 1_C$, without
+# the $1/C$; the proof (Eq. 46) integrates $b'=\eta_2\frac{1+\gamma-\gamma C}{C}\mathbf 1_C$, the bias velocity
+# $-\eta_2\nabla_bL$ of the loss. The theorem holds with the $1/C$ and $\zeta=\zeta_2$: *true after correction*.
 
 # %%
 import math
@@ -36,8 +37,10 @@ from ulproofs.core.rates import Constant, CosineAnnealing, RatePair
 from ulproofs.core.setting import LayerPeeledProblem
 from ulproofs.core.structured import C, N
 from ulproofs.engine.context import CheckContext
-from ulproofs.engine.verdicts import EvidenceLog, Verdict, finding_from_evidence
-from ulproofs.reports.notebooks import show, show_finding
+from ulproofs.engine.evidence import run_item
+from ulproofs.engine.registry import run as run_claims
+from ulproofs.engine.verdicts import Verdict
+from ulproofs.reports.notebooks import show
 
 # %% [markdown]
 # ## Setting
@@ -70,10 +73,7 @@ print("eigenvalues as printed in the proof of Theorem 2:", paper_agrees)
 # times factors as (rates) × (a fixed nonzero matrix), so it vanishes exactly for proportional rates:
 
 # %%
-log = EvidenceLog()   # the pieces of Theorem 2's check that this notebook runs
-with log.check("symbolic", "[A(t1), A(t2)] = (rates) x (fixed matrix): zero iff the rates are proportional") as e:
-    commutator, conditions, factor, kernel = theorem_2.commutator_of_rates()
-    e.passed = len(conditions) == 1 and (commutator - kernel * factor).is_zero()
+commutator, conditions, factor, kernel = theorem_2.commutator_of_rates()
 show(r"[A(t_1), A(t_2)] = \bigl(" + sp.latex(factor) + r"\bigr)", kernel, r"\times")
 print("solution of [A(t1), A(t2)] = 0:", conditions)
 
@@ -88,15 +88,21 @@ sigma, zeta1, zeta2 = theorem_2.sigma_symbol, theorem_2.zeta1_symbol, theorem_2.
 alpha, beta = theorem_2.alpha_beta(sigma, zeta1, zeta2)
 show(r"\alpha_k", alpha)
 show(r"\beta_k", beta)
-with log.check("symbolic", "Eq. 6 solves Z' = Z A(t), Z(0) = Z0 for all C, N, gamma, s and any zeta2(t)") as e:
-    residual, at_zero = theorem_2.prove_flow_equation()
-    e.passed = residual.is_zero() and at_zero.is_zero()
+residual, at_zero = theorem_2.prove_flow_equation()
 show(r"\Phi' - \Phi A(t)", residual)
 show(r"\Phi(0) - I", at_zero)
-with log.check("symbolic", "b(t) = b0 + ((1+gamma-gamma C)/C) zeta2(t) 1_C solves the bias equation") as e:
-    ode, initial = theorem_2.prove_bias()
-    e.passed = ode == 0 and initial == 0
-show(r"b' - \eta_2\kappa\mathbf{1}_C,\ b(0) - b_0", sp.Tuple(ode, initial))
+
+# %% [markdown]
+# The bias: $-\partial L/\partial b_j$ differentiated from the loss itself (Eq. 1 on the logits, averaged over the
+# examples), here at $C=3$, $N=2$. Eq. 46's closed form solves $b'=-\eta_2\nabla_bL$; Eq. 7 as printed does not,
+# except where the drift vanishes ($\gamma=\frac1{C-1}$):
+
+# %%
+show(r"-\partial L/\partial b_j", theorem_2.bias_velocity_from_loss(3, 2)[0])
+bias_ode, bias_initial = theorem_2.prove_bias(3, 2)
+printed_ode, _ = theorem_2.prove_bias(3, 2, theorem_2.bias_closed_form(denominator=1))
+show(r"\text{Eq. 46: } b' + \eta_2\nabla_b L,\ b(0) - b_0", sp.Tuple(bias_ode[0], bias_initial))
+show(r"\text{Eq. 7 as printed: } b' + \eta_2\nabla_b L", sp.factor(printed_ode[0]))
 
 # %% [markdown]
 # A mutant — $\alpha,\beta$ with a flipped sign — leaves a nonzero residual (evaluated exactly at
@@ -104,11 +110,8 @@ show(r"b' - \eta_2\kappa\mathbf{1}_C,\ b(0) - b_0", sp.Tuple(ode, initial))
 
 # %%
 values = {C: 3, N: 2, gamma: sp.Rational(1, 5), theorem_2.s: 2, theorem_2.t: sp.Rational(1, 2)}
-with log.check("mutant", "alpha/beta with a flipped sign leave a nonzero flow residual") as e:
-    mutant_residual = theorem_2.flow_residual_at(theorem_2.perturbed_alpha_beta("flipped-sign"), values)
-    largest_mutant = max(abs(c) for c in mutant_residual.coefficients().values())
-    e.passed = bool(largest_mutant > 0)
-    e.measured = {"max |residual|": float(largest_mutant)}
+mutant_residual = theorem_2.flow_residual_at(theorem_2.perturbed_alpha_beta("flipped-sign"), values)
+largest_mutant = max(abs(c) for c in mutant_residual.coefficients().values())
 print("largest |residual| of the flipped-sign mutant:", sp.N(largest_mutant, 6))
 
 # %% [markdown]
@@ -121,9 +124,7 @@ print("largest |residual| of the flipped-sign mutant:", sp.N(largest_mutant, 6))
 # %%
 discrete, products = theorem_2.discrete_propagator()
 show(r"\Phi_K \text{ on } \mathcal{E}_1^{\pm}", discrete.sector_blocks()[("perp", "mean")])
-with log.check("symbolic", "exact GD iterates: Phi_{K+1} = Phi_K (I + eta A_s), Phi_0 = I") as e:
-    step_residual, step_initial = theorem_2.prove_discrete_iterates()
-    e.passed = step_residual.is_zero() and step_initial.is_zero()
+step_residual, step_initial = theorem_2.prove_discrete_iterates()
 print("Phi_{K+1} = Phi_K (I + eta A_s):", step_residual.is_zero(), "  Phi_0 = I:", step_initial.is_zero())
 
 # %% [markdown]
@@ -148,9 +149,6 @@ flow_norm = dynamics.parts.norm(dynamics.coefficients(np.array(record, dtype=flo
 errors = [relative_error(np.hstack([H, W]), np.hstack(dynamics.discrete_state(k)))
           for k, H, W in zip(record, run.H, run.W)]
 tolerances = [theorem_2.descent_tolerance(dynamics, coefficients[k], k) for k in record]
-with log.check("iterates", "torch GD vs the discrete closed form, p=3, C=4, N=3, gamma=0.1, cosine eta2, s=0.5") as e:
-    e.passed = all(x <= tol for x, tol in zip(errors, tolerances))
-    e.measured = {"max relative error": max(errors), "min tolerance": min(tolerances[1:])}
 fig, (left, right) = plt.subplots(1, 2, figsize=(9, 3.2))
 left.semilogy(record, gd_norm, "o", ms=4, label="gradient descent")
 left.semilogy(record, discrete_norm, "-", label="discrete closed form")
@@ -172,9 +170,6 @@ constant = RatePair.proportional(Constant(0.5), 2.0)
 reference = groundtruth.to_numpy(groundtruth.expm_solution(small, H1, W1, 2.0, 5.0, exact_gamma, dps=50))
 expm_error, expm_tolerance = theorem_2.closed_form_error(
     theorem_2.UnconstrainedDynamics(small, H1, W1, b1, constant), 10.0, reference)
-with log.check("mpmath", "float64 Eq. 6 vs Z0 expm(zeta2 A_s) at 50 digits, p=2, C=3, N=2, gamma=1/5, s=2") as e:
-    e.passed = expm_error <= expm_tolerance
-    e.measured = {"relative error": expm_error, "tolerance": expm_tolerance}
 print(f"flow closed form vs 50-digit expm (p=2, C=3, N=2, gamma=1/5, s=2, zeta2=5): "
       f"relative error {expm_error:.2e}, tolerance {expm_tolerance:.2e}")
 
@@ -224,27 +219,37 @@ for g, report in reports.items():
 
 # %% [markdown]
 # ## Verdicts
-# Theorem 2 is *proved* when its identities hold in the structured algebra (for every $C$, $N$, $\gamma$, $s$ and
-# rate), with the numerical pieces and the mutant behaving accordingly. The pieces run above are a subset of
-# `theorem_2.check`, which also compares with 50-digit `mpmath.odefun` solutions for time-varying rates and runs
-# the non-proportional counterexample (about 30 s here: `python -m ulproofs show theorem-2`). Corollary 3's full
-# check is cheap and runs here.
+# The evidence is declared once, in `claims/theorem_2.py` and `claims/corollary_3.py`, and run by the engine. Here we
+# run a selection of Theorem 2's items (the symbolic proofs, the bias against the loss's own gradient, the printed
+# Eq. 7's counterexample, the setting's flow against the ground-truth generator at $\eta_1\ne\eta_2$); the full
+# set (odefun at 50 digits for time-varying rates, expm, the non-proportional control) runs with
+# `python -m ulproofs show theorem-2`. Corollary 3's evidence is cheap and runs here in full.
 
 # %%
-finding_2 = finding_from_evidence(theorem_2.CLAIM, log)
-show_finding(finding_2)
-finding_3 = corollary_3.check(CheckContext())
-show_finding(finding_3)
+context = CheckContext()
+SHOWN = ("flow-equation", "discrete-iterates", "commutator", "bias-drift-from-loss", "printed-eq-7",
+         "setting-flow-vs-generator", "bias-autograd-descent", "mutant-bias-without-1-over-C")
+outcomes_2 = [run_item(item, context) for item in theorem_2.EVIDENCE.items(paper_scale=False) if item.slug in SHOWN]
+for outcome in outcomes_2:
+    print(f"{outcome.status:6s} {outcome.seconds:6.2f} s  {outcome.item.id} ({outcome.item.role}): "
+          f"{outcome.item.description}")
+(finding_3,) = run_claims(context, only=["corollary-3"], progress=False)
+print(f"\n{finding_3.claim.id}: {finding_3.verdict_text}")
+for outcome in finding_3.evidence:
+    print(f"{outcome.status:6s} {outcome.item.id} ({outcome.item.role})")
 
 # %% [markdown]
 # ## Assertions
 
 # %%
 assert paper_agrees and all(resolution.values())
-assert all(e.passed for e in log.items) and len(log.items) == 7
+assert len(conditions) == 1 and (commutator - kernel * factor).is_zero()
+assert residual.is_zero() and at_zero.is_zero() and step_residual.is_zero() and step_initial.is_zero()
+assert all(r == 0 for r in bias_ode) and bias_initial == 0 and printed_ode[0] != 0 and largest_mutant > 0
+assert all(x <= tol for x, tol in zip(errors, tolerances)) and expm_error <= expm_tolerance
+assert len(outcomes_2) == len(SHOWN) and all(o.held for o in outcomes_2)
 assert fastest == 1 / (C - 1) and sp.simplify(fastest_value + C / (C - 1)) == 0
 assert all(r["passed"] for report in reports.values() for r in report.values())
 assert corollary_3.classify(runs[1.0].problem) == "E2 dominates"
 assert all(corollary_3.plateau(runs[g])["passed"] for g in (0.0, 2 / 3, 1.0))
-assert finding_2.verdict is Verdict.PROVED and finding_2.sound
 assert finding_3.verdict is Verdict.CORRECTED and finding_3.sound

@@ -16,7 +16,8 @@
 # $S=\begin{pmatrix}-\lambda_1\zeta_1&\sigma\zeta_1\\\sigma\zeta_2&-\lambda_2\zeta_2\end{pmatrix}$
 # (Eqs. 13, 63, 71), and
 # $b(t)=\phi(t)\bigl(b_0+\psi(t)\frac{1+\gamma-\gamma C}{C}\mathbf 1_C\bigr)$, $\phi=e^{-\lambda_2\zeta_2}$, with the
-# printed $\psi(t)=\int_0^t\zeta_2(\tau)e^{\lambda_2\zeta_2(\tau)}d\tau$ (Eqs. 14, 72).
+# printed $\psi(t)=\int_0^t\zeta_2(\tau)e^{\lambda_2\zeta_2(\tau)}d\tau$ (Eqs. 14, 72). The checker reads it as printed
+# and as corrected (`theorem_4.CLAIM.readings`); each step below runs the claim's own declared evidence items.
 #
 # **Corollary 5.** With $\lambda_1=\lambda_2=\lambda$, $s=\eta_1/\eta_2$ and $0<\gamma<\frac2{C-2}$: the direction of
 # $Z(t)$ converges at rate $e^{-\omega\zeta_2}$; $\|Z(t)\|\to0$ if $\lambda>\lambda^*=\frac{1+\gamma}{C\sqrt N}$,
@@ -27,15 +28,22 @@ import matplotlib.pyplot as plt
 import numpy as np
 import sympy as sp
 
-from ulproofs.claims import corollary_5, theorem_4
+from ulproofs.claims import corollary_5, corollary_5_iterates, theorem_4, theorem_4_numerics
+from ulproofs.core import weight_decay
 from ulproofs.core.descent import gradient_descent
 from ulproofs.core.precision import float_tolerance, relative_error
 from ulproofs.core.rates import CosineAnnealing, RatePair
 from ulproofs.core.setting import LayerPeeledProblem
+from ulproofs.core.weight_decay import WeightDecayDynamics
+from ulproofs.engine import registry
 from ulproofs.engine.context import CheckContext
-from ulproofs.engine.verdicts import EvidenceLog, Verdict
 from ulproofs.reports.latex import formula
-from ulproofs.reports.notebooks import show, show_finding
+from ulproofs.reports.notebooks import show
+
+CONTEXT = CheckContext()
+
+ITEMS = {item.id: item for claim_id in ("theorem-4", "corollary-5") for item in registry.evidence_items(claim_id)}
+SHOW = "{0.item.id} [{0.item.role}, reading {0.item.reading}]: {0.status} ({0.seconds:.2f} s)"   # one outcome
 
 # %% [markdown]
 # ## Step 1: each subspace evolves by a $2\times2$ matrix $S$ (Eqs. 54–63)
@@ -43,12 +51,9 @@ from ulproofs.reports.notebooks import show, show_finding
 # induction maps the multipliers $(a,b)$ linearly, and reading that map off the structured algebra gives $S$:
 
 # %%
-log = EvidenceLog()   # the pieces of Theorem 4's check that this notebook runs
-with log.check("symbolic", "S (Eq. 63) read off D B_lambda C(t) on every subspace (all C, N, gamma)") as e:
-    derived_S = theorem_4.derive_S()
-    e.passed = all(sp.simplify(found - expected).is_zero_matrix if determined else
-                   sp.simplify((found - expected)[0, :]).is_zero_matrix
-                   for found, expected, determined in derived_S.values())
+outcomes = [registry.outcome_of(ITEMS["theorem-4::eq63-S-from-the-induction"], CONTEXT)]
+print(SHOW.format(outcomes[0]))
+derived_S = theorem_4.derive_S()
 found, expected, _ = derived_S["E1+"]
 show(r"S \text{ on } \mathcal{E}_1^{+}", found)
 show(r"S(\sigma,\lambda_1,\lambda_2,\zeta_1,\zeta_2)", formula("TheoremFourS").value())
@@ -58,11 +63,11 @@ show(r"S(\sigma,\lambda_1,\lambda_2,\zeta_1,\zeta_2)", formula("TheoremFourS").v
 # The eigenvalues of $S$ and the multipliers; the OCR's $b(t)$ fails $b(0)=1$, the derived one is exported:
 
 # %%
-with log.check("symbolic", "Eqs. 66-69: eigenvalues of S, eigenvectors, a(t) and the derived b(t)") as e:
-    exponential = theorem_4.derive_exponential()
-    e.passed = bool(exponential["eq66_eigenvalues"] and exponential["eq67_eigenvectors"] and exponential["eq69_a"]
-                    and exponential["eq69_b_derived"])
-    e.measured = {"Eq. 69's b as OCR'd holds": exponential["eq69_b_as_ocr"]}
+step = [registry.outcome_of(ITEMS["theorem-4::" + slug], CONTEXT) for slug in (
+    "eq66-67-eigenpairs", "eq69-a", "eq69-b-derived", "eq69-b-as-ocred", "eq69-zero-over-zero", "degenerate-limit")]
+print("\n".join(SHOW.format(o) for o in step))
+outcomes += step
+exponential = theorem_4.derive_exponential()
 for name, symbol in (("ThetaOne", r"\theta_1"), ("ThetaTwo", r"\theta_2"), ("WeightDecayA", "a(t)")):
     show(symbol, formula(name).value())
 print({key: value for key, value in exponential.items() if isinstance(value, bool)})
@@ -74,16 +79,10 @@ print({key: value for key, value in exponential.items() if isinstance(value, boo
 # gradient descent has an exact discrete analogue.
 
 # %%
-with log.check("symbolic", "Eq. 13 with Eq. 69 solves Phi' = Phi A_lambda(t), Phi(0) = I (any zeta2(t))") as e:
-    vanishing, at_zero = theorem_4.prove_flow_equation()
-    e.passed = all(vanishing.values()) and at_zero.is_zero()
-print("flow residual coefficients that vanish:", sum(vanishing.values()), "of", len(vanishing),
-      "  Phi(0) = I:", at_zero.is_zero())
-with log.check("symbolic", "degenerate case theta1 = theta2: e^{-lambda2 zeta2}(1, 1) and the limits") as e:
-    ode, limits = theorem_4.prove_degenerate_case()
-    e.passed = ode.is_zero_matrix and all(x == 0 for x in limits)
-with log.check("symbolic", "exact GD iterates: Phi_{K+1} = Phi_K (I + eta G_lambda), Phi_0 = I") as e:
-    e.passed = all(theorem_4.prove_discrete_iterates())
+step = [registry.outcome_of(ITEMS["theorem-4::" + slug], CONTEXT) for slug in ("flow-equation", "discrete-iterates")]
+print("\n".join(SHOW.format(o) for o in step))
+outcomes += step
+print("flow residual:", step[0].measured)
 
 # %% [markdown]
 # ## Step 4: the bias, and what is wrong with the printed $\psi$
@@ -93,15 +92,12 @@ with log.check("symbolic", "exact GD iterates: Phi_{K+1} = Phi_K (I + eta G_lamb
 # which vanishes for no positive rate:
 
 # %%
-with log.check("symbolic", "corrected bias b = e^{-lambda2 zeta2}(b0 + kappa psi) solves Eq. 12's bias equation") as e:
-    bias_facts = theorem_4.prove_bias()
-    e.passed = all(value == 0 for value in bias_facts.values())
+step = [registry.outcome_of(ITEMS["theorem-4::" + slug], CONTEXT) for slug in ("bias-corrected", "printed-psi")]
+print("\n".join(SHOW.format(o) for o in step))
+outcomes += step
 show(r"\psi(t)", formula("WeightDecayPsi").value())
 show(r"b_c(t)", formula("WeightDecayBias").value())
-with log.check("counterexample", "the printed psi leaves the residual kappa (zeta2 - eta2) in the bias equation") as e:
-    printed, at_constant_rate = theorem_4.printed_bias_residual()
-    e.passed = sp.simplify(printed) != 0
-    e.measured = {"residual": str(sp.factor(printed)), "constant rate eta": str(sp.factor(at_constant_rate))}
+printed, at_constant_rate = theorem_4.printed_bias_residual()
 show(r"\text{printed }\psi:\ b' - \eta_2(\kappa - \lambda_2 b)", sp.factor(printed))
 
 # %% [markdown]
@@ -115,14 +111,14 @@ problem = LayerPeeledProblem(p=3, C=4, N=3, gamma=0.1)
 rng = np.random.default_rng(0)
 H0, W0, b0 = rng.standard_normal((3, 12)), rng.standard_normal((3, 4)), rng.standard_normal(4)
 rates = RatePair.proportional(CosineAnnealing(0.5, 150.0, 0.01), 0.5)
-dynamics = theorem_4.WeightDecayDynamics(problem, H0, W0, b0, rates, weight_decay=(0.05, 0.02))
+dynamics = WeightDecayDynamics(problem, H0, W0, b0, rates, weight_decay=(0.05, 0.02))
 steps = 200
 record = list(range(0, steps + 1, 10))
 run = gradient_descent(problem, H0, W0, b0, rates, steps, record_steps=record, weight_decay=(0.05, 0.02))
 coefficients = dynamics.discrete_coefficients(steps)
 errors = [relative_error(np.hstack([H, W]), np.hstack(dynamics.discrete_state(k)))
           for k, H, W in zip(record, run.H, run.W)]
-tolerances = [theorem_4.descent_tolerance(dynamics, coefficients[k], k) for k in record]
+tolerances = [theorem_4_numerics.descent_tolerance(dynamics, coefficients[k], k) for k in record]
 bias_errors = [relative_error(b, dynamics.discrete_bias(k)) for k, b in zip(record, run.b)]
 bias_tolerances = [float_tolerance("float64", 2 * k + 2) for k in record]
 fig, (left, right) = plt.subplots(1, 2, figsize=(9, 3.2))
@@ -141,11 +137,10 @@ right.set_xlabel("step k")
 right.legend(fontsize=8)
 plt.tight_layout()
 plt.show()
-with log.check("iterates", "torch GD with weight decay vs the discrete closed form (Z and b)") as e:
-    e.passed = all(x <= tol for x, tol in zip(errors, tolerances)) and \
-        all(x <= tol for x, tol in zip(bias_errors, bias_tolerances))
-    e.measured = {"max relative error Z": max(errors), "max relative error b": max(bias_errors)}
-print(e.measured)
+shown = {"max relative error Z": max(errors), "max relative error b": max(bias_errors)}
+print(shown)
+outcomes.append(registry.outcome_of(ITEMS["theorem-4::descent"], CONTEXT))   # the claim's own declared comparison
+print(SHOW.format(outcomes[-1]))
 
 # %% [markdown]
 # ## Corollary 5: the threshold $\lambda^*$ and the rate
@@ -170,7 +165,7 @@ show(r"\text{limit at } \lambda^*:\ (u_1^{+}, v_1^{+}, u_1^{-}, v_1^{-})", sp.Tu
 # within its a-priori rounding bound.
 
 # %%
-runs = {ratio: corollary_5.run_small(ratio) for ratio in (0.5, 1.0, 2.0)}
+runs = {ratio: corollary_5_iterates.run_small(ratio) for ratio in (0.5, 1.0, 2.0)}
 fig, ax = plt.subplots(figsize=(5.5, 3.2))
 for ratio, small_run in runs.items():
     line, = ax.semilogy(small_run.steps, small_run.measured["norm_W"], label=fr"$\lambda={ratio}\lambda^*$")
@@ -179,35 +174,40 @@ ax.set_xlabel("step k")
 ax.set_ylabel(r"$\|W_k\|$ (dotted: closed form)")
 ax.legend(fontsize=8)
 plt.show()
-entries = {ratio: corollary_5.regime_entry(small_run) for ratio, small_run in runs.items()}
-agreements = {ratio: corollary_5.agreement(small_run) for ratio, small_run in runs.items()}
+entries = {ratio: corollary_5_iterates.regime_entry(small_run) for ratio, small_run in runs.items()}
+agreements = {ratio: weight_decay.agreement(small_run) for ratio, small_run in runs.items()}
 for ratio in runs:
     print(f"lambda = {ratio} lambda*: regime {entries[ratio]['regime']} (expected "
-          f"{corollary_5.expected_regime(runs[ratio])}), worst |GD - closed form| / bound "
+          f"{corollary_5_iterates.expected_regime(runs[ratio])}), worst |GD - closed form| / bound "
           f"{agreements[ratio]['worst']:.3g}")
 
 # %% [markdown]
 # ## Verdicts
-# Theorem 4's verdict from the pieces run here (`theorem_4.finding_from`: *true after correction* when the closed form
-# holds and the printed $\psi$ is refuted); its full check (about 30 s: `python -m ulproofs show theorem-4`) adds
-# 50-digit `expm`/`odefun` ground truth and more mutants. Corollary 5's full check runs here.
+# Both claims' declared evidence, judged by the engine's one rule (`ulproofs.engine.evidence.judge`); the items run
+# above are not run again. Each reading gets its own verdict: the statement as printed is refuted by its
+# counterexample items, the corrected one holds, so the claim is *true after correction*.
 
 # %%
-finding_4 = theorem_4.finding_from(log)
-show_finding(finding_4)
-finding_5 = corollary_5.check(CheckContext())
-show_finding(finding_5)
+findings = {f.claim.id: f for f in registry.run(CONTEXT, only=["theorem-4", "corollary-5"], progress=False)}
+for claim_id, finding in findings.items():
+    held = sum(o.held for o in finding.evidence)
+    print(f"{claim_id}: {finding.verdict_text} ({held}/{len(finding.evidence)} items held); per reading: "
+          + ", ".join(f"{key}: {verdict.value}" for key, verdict in finding.per_reading.items()))
+    for outcome in finding.evidence:
+        if outcome.item.role == "counterexample":
+            print(f"  counterexample to '{outcome.item.reading}': {outcome.item.description}")
 
 # %% [markdown]
 # ## Assertions
 
 # %%
-assert all(e.passed for e in log.items) and len(log.items) == 8
+assert all(o.held for o in outcomes) and len(outcomes) == 12
+assert all(x <= tol for x, tol in zip(errors, tolerances))
+assert all(x <= tol for x, tol in zip(bias_errors, bias_tolerances))
 assert not exponential["eq69_b_as_ocr"]
 assert sp.simplify(star - corollary_5.sigma_1()) == 0
 assert regimes["above_negative"] and regimes["below_positive"] and regimes["at_zero"]
 assert (u_plus, v_plus) == (1, 1) and sp.simplify(u_minus + v_minus) == 0
-assert all(entries[r]["regime"] == corollary_5.expected_regime(runs[r]) for r in runs)
+assert all(entries[r]["regime"] == corollary_5_iterates.expected_regime(runs[r]) for r in runs)
 assert all(a["passed"] for a in agreements.values())
-assert finding_4.verdict is Verdict.CORRECTED and finding_4.sound
-assert finding_5.verdict is Verdict.CORRECTED and finding_5.sound
+assert all(f.verdict_text == "true after correction" and f.sound for f in findings.values())

@@ -13,8 +13,10 @@
 #
 # so $\|H(t)-\frac1\lambda WM\|=O(e^{-\lambda\zeta(t)})$; if $\zeta\to\infty$ each feature aligns to
 # $\frac1{\lambda CN}(w_c-\gamma\sum_{j\ne c}w_j)$; for $\lambda=0$, $H(t)=H(0)+\zeta(t)WM$. With $W$ a simplex ETF
-# this is a feature-alignment task (training accuracy → 100%). *Reading:* Eq. 16 is OCR'd as
-# $\eta WM-\lambda H$; it is read as $\eta(WM-\lambda H)$, the only reading under which Eq. 17 holds (checked below).
+# this is a feature-alignment task (training accuracy → 100%). *Reading:* Eq. 16's decay term is OCR'd as
+# '\i(t)H(t)'; it is read as $\lambda\eta(t)H(t)$ (Eq. 12 with $W$ fixed), the only reading under which Eq. 17
+# holds (checked below). The text calls Eq. 16 a "difference equation"; it is a differential equation, and the
+# difference equation of gradient descent has its own solution (derived below; an erratum of the ledger).
 
 # %%
 import matplotlib.pyplot as plt
@@ -23,11 +25,13 @@ import sympy as sp
 
 from ulproofs.claims import theorem_6
 from ulproofs.claims.theorem_6 import decay_symbol as lam
+from ulproofs.core import anchored
 from ulproofs.core.etf import simplex_etf
 from ulproofs.core.operator import gamma, matrix_M
 from ulproofs.core.precision import relative_error
 from ulproofs.core.rates import Constant
 from ulproofs.core.setting import LayerPeeledProblem
+from ulproofs.engine import registry
 from ulproofs.engine.context import CheckContext
 from ulproofs.engine.verdicts import Verdict
 from ulproofs.reports.notebooks import show, show_finding
@@ -108,18 +112,18 @@ rng = np.random.default_rng(0)
 W = simplex_etf(6, 4, seed=rng)
 H0 = 3 * rng.standard_normal((6, 12))
 schedule, decay, steps = Constant(0.5), 0.1, 150
-dynamics = theorem_6.AnchoredDynamics(problem, H0, W, schedule, decay)
+dynamics = anchored.AnchoredDynamics(problem, H0, W, schedule, decay)
 record = list(range(0, steps + 1, 5))
-run = theorem_6.run_descent(problem, H0, W, schedule, decay, steps, record)
+run = anchored.run_descent(problem, H0, W, schedule, decay, steps, record)
 limit = dynamics.limit()
 gd_distance = [np.linalg.norm(H - limit) for H in run.H]
 flow_distance = [np.linalg.norm(dynamics.state(float(k)) - limit) for k in record]
 predicted_rate = np.exp(-decay * 0.5 * np.array(record)) * np.linalg.norm(H0 - limit)
 errors = [relative_error(H, dynamics.discrete_state(k)) for k, H in zip(record, run.H)]
-tolerances = [theorem_6.descent_tolerance(dynamics, k) for k in record]
-accuracies = [theorem_6.accuracy(W, H, problem.N) for H in run.H]
-alpha = theorem_6.etf_drive_margin(problem)
-predicted_step = theorem_6.full_accuracy_step(dynamics, steps, alpha)
+tolerances = [anchored.descent_tolerance(dynamics, k) for k in record]
+accuracies = [anchored.accuracy(W, H, problem.N) for H in run.H]
+alpha = anchored.etf_drive_margin(problem)
+predicted_step = anchored.full_accuracy_step(dynamics, steps, alpha)
 fig, (left, right) = plt.subplots(1, 2, figsize=(9, 3.2))
 left.semilogy(record, gd_distance, "o", ms=4, label="gradient descent")
 left.semilogy(record, flow_distance, "-", label="Eq. 17 at $\\zeta=\\eta k$")
@@ -144,14 +148,14 @@ two_margins, two_correct = theorem_6.two_prototype_counterexample()
 for c, value in two_margins.items():
     show(rf"\text{{margin of class {c}}}", value)
     show(r"\text{correct for } g", two_correct[c], r"\in")
-two_accuracy = theorem_6.two_prototype_run(np.random.default_rng(1))
+two_accuracy = anchored.two_prototype_run(np.random.default_rng(1))
 print("gradient descent, C = 2, w1 = 2 w2, gamma = 0.1: final training accuracy", two_accuracy)
 
 # %% [markdown]
 # ## Verdict
 
 # %%
-finding = theorem_6.check(CheckContext())
+(finding,) = registry.run(CheckContext(), only=["theorem-6"], progress=False)
 show_finding(finding)
 
 # %% [markdown]

@@ -29,6 +29,7 @@ from ulproofs.claims import lemma_10, lemma_11, theorem_7
 from ulproofs.claims.lemma_10 import alpha, beta, xi
 from ulproofs.core.etf import simplex_etf
 from ulproofs.core.spherical import SphericalProblem, random_features
+from ulproofs.engine import registry
 from ulproofs.engine.context import CheckContext
 from ulproofs.engine.verdicts import Verdict
 from ulproofs.reports.notebooks import show, show_finding
@@ -121,12 +122,10 @@ print("per-feature rates: fitted vs -log(1 - alpha_inf), worst relative error",
 # ## Verdicts
 
 # %%
-finding_7 = theorem_7.check(CheckContext())
-show_finding(finding_7)
-finding_10 = lemma_10.check(CheckContext())
-show_finding(finding_10)
-finding_11 = lemma_11.check(CheckContext())
-show_finding(finding_11)
+finding_7, finding_10, finding_11 = registry.run(CheckContext(), only=["theorem-7", "lemma-10", "lemma-11"],
+                                                progress=False)
+for finding in (finding_7, finding_10, finding_11):
+    show_finding(finding)
 
 # %% [markdown]
 # ## Assertions

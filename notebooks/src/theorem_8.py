@@ -26,12 +26,13 @@ import numpy as np
 import sympy as sp
 
 from ulproofs.claims import eq_25, theorem_8
+from ulproofs.claims import theorem_8_numerics as numerics
 from ulproofs.core import groundtruth
 from ulproofs.core.precision import MUTANT_MARGIN, float_tolerance, mp_tolerance
 from ulproofs.core.setting import LayerPeeledProblem
 from ulproofs.core.structured import C, N
+from ulproofs.engine import registry
 from ulproofs.engine.context import CheckContext
-from ulproofs.engine.verdicts import Verdict
 from ulproofs.reports.latex import formula
 from ulproofs.reports.notebooks import show, show_finding
 
@@ -115,10 +116,10 @@ errors, along_kernel, predicted, kernel_gaps = [], [], [], []
 tolerance = mp_tolerance(groundtruth.DEFAULT_DPS)
 with mpmath.workdps(groundtruth.DEFAULT_DPS):     # compare at the precision of the ground truth
     for t in times:
-        H_exact, W_exact, off_diagonal = theorem_8.expm_solution(K, problem, H0, W0, t, exact_gamma)
-        H_closed, W_closed = theorem_8.spectral_state(K, problem, H0, W0, t, exact_gamma)
+        H_exact, W_exact, off_diagonal = numerics.expm_solution(K, problem, H0, W0, t, exact_gamma)
+        H_closed, W_closed = numerics.spectral_state(K, problem, H0, W0, t, exact_gamma)
         errors.append(theorem_8.pair_error((H_closed, W_closed), (H_exact, W_exact)))
-        v, moved, drift = theorem_8.kernel_direction_drift(K, problem, H0, W0, t, exact_gamma)
+        v, moved, drift = numerics.kernel_direction_drift(K, problem, H0, W0, t, exact_gamma)
         kernel_gaps.append(mpmath.norm(v.T * W_exact - moved) / mpmath.norm(moved))
         along_kernel.append(float((v.T * W_exact)[0, 0]))
         predicted.append(float(moved[0, 0]))
@@ -160,17 +161,17 @@ print("unhinged F(aX + bY) - aF(X) - bF(Y):", linearity)
 
 # %%
 mse_problem = LayerPeeledProblem(p=3, C=3, N=2, gamma=0.2)
-G = theorem_8.dyadic_readout(rng, 3, 4)
+G = numerics.dyadic_readout(rng, 3, 4)
 K3 = G @ G.T
 H, W, b = rng.standard_normal((3, 6)), rng.standard_normal((3, 3)), rng.standard_normal(3)
 lambdas = 2.0 ** np.arange(1, 8)
 base_mse = eq_25.numeric_field(H, W, b, K3, -1)
-base_unhinged = theorem_8.autograd_velocity(G, H, np.zeros((4, 6)), W, mse_problem)
+base_unhinged = numerics.autograd_velocity(G, H, np.zeros((4, 6)), W, mse_problem)
 mse_gap, unhinged_gap = [], []
 for lam in lambdas:
     scaled = eq_25.numeric_field(lam * H, lam * W, lam * b, K3, -1)
     mse_gap.append(np.sqrt(sum(((x - lam * y) ** 2).sum() for x, y in zip(scaled[:2], base_mse[:2]))))
-    scaled = theorem_8.autograd_velocity(G, lam * H, np.zeros((4, 6)), lam * W, mse_problem)
+    scaled = numerics.autograd_velocity(G, lam * H, np.zeros((4, 6)), lam * W, mse_problem)
     unhinged_gap.append(np.sqrt(sum(((x - lam * y) ** 2).sum() for x, y in zip(scaled, base_unhinged))))
 fig, ax = plt.subplots(figsize=(5.5, 3.2))
 ax.loglog(lambdas, mse_gap, "o-", label="MSE (Eq. 25)")
@@ -191,9 +192,8 @@ print("unhinged deviation / rounding bound:", max(u / r for u, r in zip(unhinged
 # ## Verdicts
 
 # %%
-finding_8 = theorem_8.check(CheckContext())
+finding_8, finding_25 = registry.run(CheckContext(), only=["theorem-8", "eq-25"], progress=False)
 show_finding(finding_8)
-finding_25 = eq_25.check(CheckContext())
 show_finding(finding_25)
 
 # %% [markdown]
@@ -213,5 +213,5 @@ assert factor == -1 / (C * N) and sp.simplify(eq_25.cubic_witness_entry(factor) 
 assert all(isinstance(r, sp.ZeroMatrix) or r == 0 for r in linearity.values())
 assert all(u <= r for u, r in zip(unhinged_gap, rounding))
 assert all(m >= MUTANT_MARGIN * r for m, r in zip(mse_gap, rounding)) and np.all(np.diff(mse_gap) > 0)
-assert finding_8.verdict is Verdict.CORRECTED and finding_8.sound
-assert finding_25.verdict is Verdict.PROVED and finding_25.sound
+assert finding_8.verdict_text == "true after correction" and finding_8.sound
+assert finding_25.verdict_text == "proved (minus-sign) / true after correction (fraction-bar)" and finding_25.sound

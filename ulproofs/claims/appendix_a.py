@@ -54,6 +54,8 @@ What is derived here:
 """
 from __future__ import annotations
 
+from functools import cache
+
 import mpmath
 import numpy as np
 import sympy as sp
@@ -62,7 +64,9 @@ from ..core.etf import simplex_etf
 from ..core.operator import gamma
 from ..core.precision import MUTANT_MARGIN, float_tolerance, mp_tolerance
 from ..core.structured import PROTOTYPES, SCALAR, C, StructuredMatrix
-from ..engine.verdicts import Claim, EvidenceLog, Finding, finding_from_evidence
+from ..engine.evidence import EvidenceSet, item_rng
+from ..engine.ledger import LedgerRow
+from ..engine.verdicts import Claim, Reading
 from .lemma_1 import E1, E2, class_transform, collapsed, exact_loss, exact_simplex_etf
 
 CLAIM = Claim(
@@ -75,7 +79,7 @@ CLAIM = Claim(
         "(c) L_gamma(Wh+b, y) <= min{ log(1+exp(-z_y)) + sum_{j != y} log(1+exp(z_j)), "
         "(gamma(C-1) - 1) z_y + gamma(C-1) log(sum_i exp(z_i)/exp(z_y)) }, z = Wh + b. "
         "(d) dL/dh = -(w_y - gamma sum_{j != y} w_j) cannot vanish unless w_y - gamma sum_{j != y} w_j = 0 for all y."),
-    equations=("Appendix A", "Eq. 1"),
+    equations=("Appendix A",),
     reading=(
         "The OCR garbles the formulas. (a): 'spherical' means ||h|| = 1 and unit ETF prototypes (W^T W = C/(C-1) I - "
         "1/(C-1) 1 1^T), bias 0. (b): the first occurrence reads 'L_gamma < -(1+gamma) sqrt((C-2)/(2(C-1)))' (the "
@@ -87,6 +91,32 @@ CLAIM = Claim(
         "of gamma is stated: every gamma >= 0 of Eq. 1 is read as claimed. The Wasserstein comparison (item 2) is "
         "qualitative and not checked."),
     issue=4,
+    printed=("[...] since the gradient of the unhinged loss if %Lh\" = -(wy - 7> 4, w;) cannot converge to zero "
+             "unless w, - v, 2y Wi =0 for all . [...] under this case, the unhinged loss would be lower bounded by "
+             "-(1+ +), and thus can be used in practical training (as shown in Figure 2). We can also derive that "
+             "L, < -(1 4 ) c-2 - 2(C-1 w; h > max;, 'w;r h when these prototypes are fixed as a simplex ETF, so "
+             "the sample can be correctly classified if the value of the unhinged loss is less than "
+             "(1+7),/ 2(00%21 [...] 1) For the CE and multi-binary CE loss, we have the following inequality. "
+             "L,(Wh+b,y) < min { log(1 + exp(-w;/rh -by)) + Z log(1 + exp(ijh + b)), (v(C =1) = 1)( y+by)h "
+             "v(C 1)1gziczlexp('w;rh+bi) [...]"),
+    readings=(
+        Reading("printed", "(a) L_gamma >= -(1+gamma) (unit h, unit simplex-ETF prototypes); (b) L_gamma < "
+                "-(1+gamma) tau* implies w_y^T h > max_{j != y} w_j^T h, and the sample is correctly classified if "
+                "its loss is less than (1+gamma) tau*, tau* = sqrt((C-2)/(2(C-1))); (c) L_gamma <= min{multi-binary "
+                "CE, (gamma(C-1) - 1) z_y + gamma(C-1) CE} for every gamma >= 0; (d) the feature gradient vanishes "
+                "only if w_y - gamma sum_{j != y} w_j = 0 for all y",
+                change="the garbled radical read as sqrt((C-2)/(2(C-1))), the CE term of (c) as gamma(C-1) "
+                "log(sum_i e^{z_i}/e^{z_y}); the second occurrence in (b) taken as printed, without a minus; no "
+                "range of gamma is printed, so (c) is read for every gamma >= 0 of Eq. 1"),
+        Reading("corrected", "(a), (d) as printed; (b) with the minus sign in both occurrences: L_gamma < -(1+gamma) "
+                "tau* implies correct classification (strict, tight, not necessary); (c) the CE bound for every "
+                "gamma >= 0, the multi-binary bound for 0 <= gamma <= 1 (for every gamma >= 0 with the negatives "
+                "weighted by gamma)",
+                change="a minus sign added to the second threshold of (b); the hypothesis 0 <= gamma <= 1 added to "
+                "the multi-binary part of (c)", departs=True,
+                why="without the minus, a misclassified feature has L = 0 < (1+gamma) tau*; for gamma > 1 the "
+                "multi-binary bound fails (C = 3, gamma = 2, z = (0, 2, 2))", proof_needs=True),
+    ),
 )
 
 zy, LSE = sp.symbols("z_y Lambda", real=True)
@@ -127,14 +157,13 @@ def _unit_rows(rng, count, dim):
     return x / np.linalg.norm(x, axis=1, keepdims=True)
 
 
-def spherical_sampling(seed=0, samples=20000):
+def spherical_sampling(rng, samples=20000):
     """Random unit features against float64 simplex ETFs (p = C-1 and p = C+3): the smallest loss seen
     (must not go below -(1+gamma) by more than the tolerance) and the loss at h = w_y (attains it)."""
-    rng = np.random.default_rng(seed)
     rows, ok = {}, True
     for classes in CLASSES:
         for dim in (classes - 1, classes + 3):
-            W = simplex_etf(dim, classes, 1.0, seed)
+            W = simplex_etf(dim, classes, 1.0, rng)
             h = _unit_rows(rng, samples, dim)
             y = rng.integers(0, classes, samples)
             scores = h @ W                                              # (samples, C)
@@ -168,6 +197,7 @@ def tie_threshold(classes=C):
     return sp.sqrt(sp.simplify((2 + 2 * cosine) / 4))
 
 
+@cache
 def exact_threshold_witnesses(classes, trade_off=gamma):
     r"""Exact witnesses on the unit simplex ETF (Helmert, p = C-1, class y = 1, j = 2):
 
@@ -214,17 +244,16 @@ def exact_threshold_witnesses(classes, trade_off=gamma):
     return out
 
 
-def threshold_sampling(seed=0, samples=50000):
+def threshold_sampling(rng, samples=50000):
     """Random unit features against float64 unit simplex ETFs, p in {C-1, C+1}, class y = 1: every
     misclassified sample has w_y.h <= tau* (so none is below the loss threshold), and the number of correctly
     classified samples with w_y.h <= tau* (the threshold is not necessary; in the plane of a C = 3 ETF, and
     for C = 2, it is: correct iff w_y.h > tau*)."""
-    rng = np.random.default_rng(seed)
     rows, ok = {}, True
     for classes in CLASSES:
         tau = float(tie_threshold(classes))
         for dim in (classes - 1, classes + 1):
-            W = simplex_etf(dim, classes, 1.0, seed)
+            W = simplex_etf(dim, classes, 1.0, rng)
             scores = _unit_rows(rng, samples, dim) @ W
             target = scores[:, 0]
             wrong = scores[:, 1:].max(1) >= target
@@ -295,7 +324,7 @@ def ce_form(logits, y, trade_off, sign=1):
             + trade_off * count * (_lse(logits) - logits[y]))
 
 
-def inequality_sampling(seed=0, samples=300, scale=8.0):
+def inequality_sampling(rng, samples=300, scale=8.0):
     """mpmath at the current precision: random logits (normal, times ``scale``) and adversarial ones.
 
     Per C and gamma: the smallest gap of each bound over the samples (MB - L and CE - L), whether the CE gap
@@ -303,7 +332,6 @@ def inequality_sampling(seed=0, samples=300, scale=8.0):
     gamma > 1), CE at z_y = -60, z_j = 0 (approaches gamma (C-1) log(C-1)). The gamma-free parts of each
     expression (the multi-binary loss, LSE(z)) are evaluated once per draw.
     """
-    rng = np.random.default_rng(seed)
     tol = mp_tolerance()
     rows, ok = {}, True
     for classes in CLASSES:
@@ -343,141 +371,197 @@ def prove_gradient_kernel():
     return bool(perp and prove_centred_prototypes()), sp.solve(1 + gamma - gamma * C, gamma)
 
 
-# ------------------------------------------------------------------------------------------------
-# The check
-# ------------------------------------------------------------------------------------------------
-CORRECTION = (
-    "(a) holds: for any W with W 1_C = 0 and unit columns (every unit simplex ETF) and ||h|| = 1, "
-    "L_gamma(Wh, y) = -(1+gamma) w_y^T h = -(1+gamma) + ((1+gamma)/2) ||h - w_y||^2 >= -(1+gamma), attained only "
-    "at h = w_y; it needs W 1_C = 0 (equal unit prototypes give -(gamma(C-1) - 1) < -(1+gamma) once "
-    "gamma > 2/(C-2)). "
-    "(b) holds as 'L_gamma < -(1+gamma) sqrt((C-2)/(2(C-1))) implies w_y^T h > max_{j != y} w_j^T h' (unit "
-    "features, unit ETF prototypes, bias 0): it is equivalent to w_y^T h > tau* = sqrt((C-2)/(2(C-1))) = "
-    "||w_y + w_j||/2, which is sufficient and tight (misclassified features reach losses arbitrarily close to "
-    "-(1+gamma) tau* from above) but not necessary. The inequality must be strict (the tie h = (w_y + w_j)/||.|| "
-    "has L = -(1+gamma) tau* exactly), and the second occurrence, printed without the minus sign, is false for "
-    "C >= 3 (h orthogonal to w_y, leaning to w_j, is misclassified with L = 0). "
-    "(c) The CE bound, which simplifies to L_gamma <= -z_y + gamma(C-1) log sum_i e^{z_i}, holds for every "
-    "gamma >= 0 (strictly for gamma > 0, with margin at least gamma(C-1) log(C-1), the infimum); the "
-    "multi-binary bound L_gamma <= log(1+e^{-z_y}) + sum_{j != y} log(1+e^{z_j}) holds iff 0 <= gamma <= 1 "
-    "(the margin's infimum is (C-1) H(gamma), H the binary entropy; for gamma > 1 it fails, e.g. z_y = 0, "
-    "z_j = 40). So 'L_gamma <= min{...}' needs 0 <= gamma <= 1 (true for the paper's gamma = 1/(C-1)); with the "
-    "negatives weighted by gamma, gamma sum_{j != y} log(1+e^{z_j}), it would hold for every gamma >= 0. "
-    "(d) holds, and the exception is explicit: the gradients vanish for every y iff W = 0, or gamma = 1/(C-1) "
-    "and all prototypes are equal.")
+
+EVIDENCE = EvidenceSet(CLAIM)
 
 
-def check(context) -> Finding:
+@EVIDENCE.item("a-centred-identity", kind="symbolic",
+               description="(a) W 1 = 0 gives W T = (1+gamma) W (all C, gamma), so L = -(1+gamma) w_y^T h = -(1+gamma) "
+                           "+ ((1+gamma)/2) ||h - w_y||^2 for unit h, w_y: bound -(1+gamma), attained only at h = w_y; "
+                           "the bound needs W 1 = 0 (equal prototypes give L + (1+gamma) = -2(gamma - 1) at C = 4)")
+def a_centred_identity(context, record):
+    centred, identity = prove_centred_prototypes(), prove_spherical_identity()
+    gap = uncentred_counterexample()
+    record.passed = bool(centred and identity and sp.simplify(gap + 2 * (gamma - 1)) == 0)
+    record.measured = dict(centred_prototypes=centred, spherical_identity=identity,
+                           uncentred_C4_loss_minus_bound=str(gap))
+
+
+@EVIDENCE.item("a-sampled", kind="iterates",
+               description="(a) random unit features (20000 per case) on float64 simplex ETFs, C in {2,3,4,5,10}, "
+                           "p in {C-1, C+3}, six gammas: never below -(1+gamma); h = w_y attains it")
+def a_sampled(context, record):
+    rows, ok = spherical_sampling(item_rng(context, "a-sampled"))
+    record.passed = ok
+    record.measured = dict(worst_excess=min(r["min_sampled"] - r["bound"] for r in rows.values()), rows=rows)
+
+
+@EVIDENCE.item("b-threshold", kind="symbolic",
+               description="(b) tau* = ||w_y + w_j||/2 = sqrt((C-2)/(2(C-1))) with the ETF cosine -1/(C-1) (1/2 at "
+                           "C = 3, 0 at C = 2); w_j^T h >= w_y^T h implies w_y^T h <= (w_y + w_j)^T h/2 <= tau*")
+def b_threshold(context, record):
+    tau = tie_threshold()
+    record.passed = (sp.simplify(tau ** 2 - (C - 2) / (2 * (C - 1))) == 0
+                     and tie_threshold(3) == sp.Rational(1, 2) and tie_threshold(2) == 0)
+    record.measured = dict(tau=str(tau))
+
+
+@EVIDENCE.item("b-witnesses", kind="exact", role="correction", reading="corrected",
+               description="(b) with the minus: exact witnesses on Helmert ETFs, C in {2,3,4,5,10}: the tie point has "
+                           "margin 0 and L = -(1+gamma) tau* (the strict '<' is needed); misclassified h_t reach "
+                           "L -> -(1+gamma) tau* (tight)")
+def b_witnesses(context, record):
+    table = {c: exact_threshold_witnesses(c) for c in CLASSES}
+    record.passed = all(row["tie_margin"] == 0 and sp.simplify(row["tie_score"] - row["tau"]) == 0
+                        and row["tie_loss_plus_threshold"] == 0 and row["near_margin_at_small_t"] < 0
+                        and row["near_limit_plus_threshold"] == 0 for row in table.values())
+    record.measured = {c: {k: str(v) for k, v in row.items()} for c, row in table.items()}
+
+
+@EVIDENCE.item("b-without-minus", kind="counterexample", reading="printed",
+               description="(b) the threshold as printed the second time, without the minus sign, is false for "
+                           "C >= 3: h orthogonal to w_y leaning to w_j is misclassified with L = 0 < (1+gamma) tau*")
+def b_without_minus(context, record):
+    rows = {c: exact_threshold_witnesses(c) for c in CLASSES[1:]}
+    literal = {c: (row["literal_margin"], row["literal_loss"], row["tau"]) for c, row in rows.items()}
+    record.passed = all(m < 0 and v == 0 and t > 0 for m, v, t in literal.values())
+    record.measured = {c: dict(margin=str(m), loss=str(v), threshold_over_1_plus_gamma=str(t))
+                       for c, (m, v, t) in literal.items()}
+
+
+@EVIDENCE.item("b-sampled", kind="iterates",
+               description="(b) 50000 random unit features per C in {2,3,4,5,10}, p in {C-1, C+1}: every "
+                           "misclassified one has w_y^T h <= tau* (none is below the loss threshold); correctly "
+                           "classified ones with w_y^T h <= tau* exist except for C = 2 and (C = 3, p = 2), where the "
+                           "threshold is an iff")
+def b_sampled(context, record):
+    rows, ok = threshold_sampling(item_rng(context, "b-sampled"))
+    iff_cases = {"C=2,p=1", "C=2,p=3", "C=3,p=2"}
+    record.passed = ok and all((r["correct_but_not_below_threshold"] == 0) == (key in iff_cases)
+                               for key, r in rows.items())
+    record.measured = rows
+
+
+@EVIDENCE.item("c-symbolic", kind="symbolic", role="correction", reading="corrected",
+               description="(c) multi-binary: MB - L = log(1+e^{z_y}) + sum_{j != y} (log(1+e^{z_j}) - gamma z_j); "
+                           "inf_z log(1+e^z) - gamma z = binary entropy H(gamma) >= 0 on [0, 1] (convex, stationary at "
+                           "log(gamma/(1-gamma))), slope 1 - gamma < 0 at +oo for gamma > 1; CE form = -z_y + "
+                           "gamma(C-1) LSE(z)")
+def c_symbolic(context, record):
+    entropy = binary_entropy_gap()
+    at_plus, at_minus = multibinary_slope_at_infinity()
+    positive_term = sp.simplify(sp.log(1 + sp.exp(-z)) + z - sp.log(1 + sp.exp(z)))
+    ce = sp.simplify(ce_bound_rhs() - (-zy + gamma * (C - 1) * LSE))
+    record.passed = bool(sp.simplify(entropy - (-gamma * sp.log(gamma) - (1 - gamma) * sp.log(1 - gamma))) == 0
+                         and sp.simplify(at_plus - (1 - gamma)) == 0 and sp.simplify(at_minus + gamma) == 0
+                         and positive_term == 0 and ce == 0)
+    record.measured = dict(entropy=str(entropy), slope_plus_infinity=str(at_plus), slope_minus_infinity=str(at_minus),
+                           positive_term_identity=str(positive_term), ce_form_minus_simplified=str(ce))
+
+
+@EVIDENCE.item("c-mpmath", kind="mpmath",
+               description="(c) mpmath, 300 random logits (scale 8) per C in {2,3,4,5,10} and gamma in {0, 1/9, 1/2, "
+                           "1, 2, 5}: MB gap >= 0 iff gamma <= 1 (negative at z_y = 0, z_j = 40 for gamma > 1); CE gap "
+                           ">= gamma(C-1) log(C-1), approached at z_y = -60")
+def c_mpmath(context, record):
     with mpmath.workdps(context.dps):
-        return _check(context)
+        rows, ok = inequality_sampling(item_rng(context, "c-mpmath"))
+    record.passed = ok
+    record.measured = rows
 
 
-def _check(context):
-    log = EvidenceLog()
+@EVIDENCE.item("c-entropy-infimum", kind="mpmath",
+               description="(c) the multi-binary gap's infimum (C-1) H(gamma) is reached: gamma = 1/2, C = 3, "
+                           "z = (-200, 0, 0) gives MB - L = 2 log 2 to the mpmath tolerance (the rest is e^-200)")
+def c_entropy_infimum(context, record):
+    with mpmath.workdps(context.dps):
+        half = mpmath.mpf(1) / 2
+        logits = [mpmath.mpf(-200), mpmath.mpf(0), mpmath.mpf(0)]
+        error = abs(multibinary(logits, 0) - unhinged(logits, 0, half) - 2 * mpmath.log(2))
+        record.passed = bool(error <= mp_tolerance())
+        record.measured = dict(error=float(error), tolerance=float(mp_tolerance()))
 
-    with log.check("symbolic", "(a) W 1 = 0 gives W T = (1+gamma) W (all C, gamma), so L = -(1+gamma) w_y^T h = "
-                   "-(1+gamma) + ((1+gamma)/2) ||h - w_y||^2 for unit h, w_y: bound -(1+gamma), attained only at "
-                   "h = w_y") as record:
-        centred = prove_centred_prototypes()
-        identity = prove_spherical_identity()
-        gap = uncentred_counterexample()
-        record.measured = dict(centred_prototypes=centred, spherical_identity=identity,
-                               uncentred_C4_loss_minus_bound=str(gap))
-        record.passed = bool(centred and identity)
 
-    with log.check("iterates", "(a) random unit features (20000 per case) on float64 simplex ETFs, C in {2,3,4,5,10}, "
-                   "p in {C-1, C+3}, six gammas: never below -(1+gamma); h = w_y attains it") as record:
-        rows, ok = spherical_sampling(context.seed)
-        record.measured = dict(rows=rows, worst_excess=min(r["min_sampled"] - r["bound"] for r in rows.values()))
-        record.passed = ok
+@EVIDENCE.item("c-multibinary-beyond-one", kind="counterexample", reading="printed",
+               description="(c) the multi-binary bound fails for gamma > 1: C = 3, gamma = 2, z = (0, 2, 2) gives "
+                           "L - MB = 8 - log 2 - 2 log(1+e^2) > 0")
+def c_multibinary_beyond_one(context, record):
+    value = 4 * 2 - sp.log(2) - 2 * sp.log(1 + sp.exp(2))
+    with mpmath.workdps(context.dps):
+        logits = [mpmath.mpf(0), mpmath.mpf(2), mpmath.mpf(2)]
+        direct = unhinged(logits, 0, mpmath.mpf(2)) - multibinary(logits, 0)
+        agree = abs(direct - mpmath.mpf(sp.N(value, context.dps))) <= mp_tolerance()
+        record.passed = bool(agree and direct > mp_tolerance())
+    record.measured = dict(L_minus_MB=str(sp.N(value, 20)), from_the_losses=float(direct))
 
-    with log.check("symbolic", "(b) tau* = ||w_y + w_j||/2 = sqrt((C-2)/(2(C-1))) with the ETF cosine -1/(C-1); "
-                   "w_j^T h >= w_y^T h implies w_y^T h <= (w_y + w_j)^T h/2 <= tau*") as record:
-        tau = tie_threshold()
-        record.measured = dict(tau=str(tau))
-        record.passed = sp.simplify(tau ** 2 - (C - 2) / (2 * (C - 1))) == 0
 
-    with log.check("exact", "(b) exact witnesses on Helmert ETFs, C in {2,3,4,5,10}: the tie point has margin 0 and "
-                   "L = -(1+gamma) tau* (the strict '<' is needed); misclassified h_t reach L -> -(1+gamma) tau* "
-                   "(tight)") as record:
-        table = {c: exact_threshold_witnesses(c) for c in CLASSES}
-        record.measured = {c: {k: str(v) for k, v in row.items()} for c, row in table.items()}
-        record.passed = all(row["tie_margin"] == 0 and sp.simplify(row["tie_score"] - row["tau"]) == 0
-                            and row["tie_loss_plus_threshold"] == 0 and row["near_margin_at_small_t"] < 0
-                            and row["near_limit_plus_threshold"] == 0 for row in table.values())
+@EVIDENCE.item("d-gradient-kernel", kind="symbolic",
+               description="(d) T = (1+gamma) I - gamma J is 1+gamma on 1-perp and 1+gamma-gamma C on 1: all feature "
+                           "gradients vanish iff W = 0, or gamma = 1/(C-1) and w_1 = ... = w_C")
+def d_gradient_kernel(context, record):
+    perp, roots = prove_gradient_kernel()
+    record.passed = bool(perp and len(roots) == 1 and sp.simplify(roots[0] - 1 / (C - 1)) == 0)
+    record.measured = dict(perp_identity=perp, singular_at=[str(r) for r in roots])
 
-    with log.check("counterexample", "(b) the threshold as printed the second time, without the minus sign, is "
-                   "false for C >= 3: h orthogonal to w_y leaning to w_j is misclassified with L = 0 < "
-                   "(1+gamma) tau*") as record:
-        literal = {c: (table[c]["literal_margin"], table[c]["literal_loss"], table[c]["tau"]) for c in CLASSES[1:]}
-        record.measured = {c: dict(margin=str(m), loss=str(v), threshold_over_1_plus_gamma=str(t))
-                           for c, (m, v, t) in literal.items()}
-        record.passed = all(m < 0 and v == 0 and t > 0 for m, v, t in literal.values())
 
-    with log.check("iterates", "(b) 50000 random unit features per C in {2,3,4,5,10}, p in {C-1, C+1}: every "
-                   "misclassified one has w_y^T h <= tau* (none is below the loss threshold); correctly classified "
-                   "ones with w_y^T h <= tau* exist except for C = 2 and (C = 3, p = 2), where the threshold is an "
-                   "iff") as record:
-        rows, ok = threshold_sampling(context.seed)
-        record.measured = rows
-        iff_cases = {"C=2,p=1", "C=2,p=3", "C=3,p=2"}
-        record.passed = ok and all((r["correct_but_not_below_threshold"] == 0) == (key in iff_cases)
-                                   for key, r in rows.items())
+#: Mutant thresholds: (the denominator d of sqrt((C-2)/(d(C-1))), +1 when the tie score must exceed it, -1 when it
+#: must fall short of it).
+THRESHOLD_MUTANTS = {"small": (4, 1), "large": (1, -1)}
 
-    with log.check("symbolic", "(c) multi-binary: MB - L = log(1+e^{z_y}) + sum_{j != y} (log(1+e^{z_j}) - gamma "
-                   "z_j); inf_z log(1+e^z) - gamma z = binary entropy H(gamma) >= 0 on [0, 1] (convex, stationary "
-                   "at log(gamma/(1-gamma))), slope 1 - gamma < 0 at +oo for gamma > 1; CE form = -z_y + "
-                   "gamma(C-1) LSE(z)") as record:
-        entropy = binary_entropy_gap()
-        at_plus, at_minus = multibinary_slope_at_infinity()
-        positive_term = sp.simplify(sp.log(1 + sp.exp(-z)) + z - sp.log(1 + sp.exp(z)))
-        ce = sp.simplify(ce_bound_rhs() - (-zy + gamma * (C - 1) * LSE))
-        record.measured = dict(entropy=str(entropy), slope_plus_infinity=str(at_plus),
-                               slope_minus_infinity=str(at_minus), positive_term_identity=str(positive_term),
-                               ce_form_minus_simplified=str(ce))
-        record.passed = bool(sp.simplify(at_plus - (1 - gamma)) == 0 and sp.simplify(at_minus + gamma) == 0
-                             and positive_term == 0 and ce == 0)
 
-    with log.check("mpmath", f"(c) mpmath at {context.dps} digits, 300 random logits (scale 8) per C in "
-                   "{2,3,4,5,10} and gamma in {0, 1/9, 1/2, 1, 2, 5}: MB gap >= 0 iff gamma <= 1 (negative at "
-                   "z_y = 0, z_j = 40 for gamma > 1); CE gap >= gamma(C-1) log(C-1), approached at z_y = -60") \
-            as record:
-        rows, ok = inequality_sampling(context.seed)
-        record.measured = rows
-        record.passed = ok
+@EVIDENCE.item("mutant-threshold", kind="mutant", cases=THRESHOLD_MUTANTS,
+               description="the threshold sqrt((C-2)/({case[0]}(C-1))) in place of tau* misses the tie point's score "
+                           "w_y^T h* = tau* (too small: not sufficient; too large: not tight), C in {{3, 4, 5, 10}}")
+def mutant_threshold(context, record, case):
+    denominator, side = case
+    gaps = {c: side * sp.N(exact_threshold_witnesses(c)["tau"] - sp.sqrt(sp.Rational(c - 2, denominator * (c - 1))), 30)
+            for c in CLASSES[1:]}
+    record.passed = all(v > MUTANT_MARGIN * mp_tolerance(context.dps) for v in gaps.values())
+    record.measured = {c: float(v) for c, v in gaps.items()}
 
-    with log.check("counterexample", "(c) the multi-binary bound fails for gamma > 1: C = 3, gamma = 2, z = (0, 2, 2) "
-                   "gives L - MB = 8 - log 2 - 2 log(1+e^2) > 0") as record:
-        value = 4 * 2 - sp.log(2) - 2 * sp.log(1 + sp.exp(2))
-        numeric = sp.N(value, context.dps)
-        record.measured = dict(L_minus_MB=str(sp.N(value, 20)))
-        record.passed = bool(numeric > sp.Float(mp_tolerance(context.dps), context.dps))
 
-    with log.check("symbolic", "(d) T = (1+gamma) I - gamma J is 1+gamma on 1-perp and 1+gamma-gamma C on 1: all "
-                   "feature gradients vanish iff W = 0, or gamma = 1/(C-1) and w_1 = ... = w_C") as record:
-        perp, roots = prove_gradient_kernel()
-        record.measured = dict(perp_identity=perp, singular_at=[str(r) for r in roots])
-        record.passed = bool(perp and len(roots) == 1 and sp.simplify(roots[0] - 1 / (C - 1)) == 0)
-
-    with log.check("mutant", "mutants fail: tau' = sqrt((C-2)/(4(C-1))) is not sufficient (the tie point exceeds "
-                   "it); tau'' = sqrt((C-2)/(C-1)) is not tight (gap at the tie point); the CE form with "
-                   "(1 - gamma(C-1)) z_y fails at z = (-6, 0, 0, 0), gamma = 1/9") as record:
-        small = {c: sp.N(table[c]["tau"] - sp.sqrt(sp.Rational(c - 2, 4 * (c - 1))), 30) for c in CLASSES[1:]}
-        large = {c: sp.N(sp.sqrt(sp.Rational(c - 2, c - 1)) - table[c]["tau"], 30) for c in CLASSES[1:]}
+@EVIDENCE.item("mutant-ce-sign", kind="mutant",
+               description="the CE form with (1 - gamma(C-1)) z_y fails at z = (-6, 0, 0, 0), gamma = 1/9")
+def mutant_ce_sign(context, record):
+    with mpmath.workdps(context.dps):
         point = [mpmath.mpf(-6)] + [mpmath.mpf(0)] * 3
-        flipped = unhinged(point, 0, mpmath.mpf(1) / 9) - ce_form(point, 0, mpmath.mpf(1) / 9, sign=-1)
-        tol = float(mp_tolerance())
-        record.measured = dict(tie_score_minus_small_threshold={c: float(v) for c, v in small.items()},
-                               large_threshold_minus_tie_score={c: float(v) for c, v in large.items()},
-                               flipped_ce_violation=float(flipped))
-        record.passed = bool(all(v > MUTANT_MARGIN * tol for v in small.values())
-                             and all(v > MUTANT_MARGIN * tol for v in large.values())
-                             and flipped > MUTANT_MARGIN * tol)
-
-    return finding_from(log)
+        violation = unhinged(point, 0, mpmath.mpf(1) / 9) - ce_form(point, 0, mpmath.mpf(1) / 9, sign=-1)
+        record.passed = bool(violation > MUTANT_MARGIN * mp_tolerance())
+    record.measured = dict(violation=float(violation))
 
 
-def finding_from(log):
-    """CORRECTED when every derivation and numeric check holds and a printed piece has a counterexample (the
-    multi-binary bound for gamma > 1, the threshold without its minus); PROVED if none has."""
-    return finding_from_evidence(CLAIM, log, correction=CORRECTION)
+_TAU = r"\tau^*=\sqrt{\frac{C-2}{2(C-1)}}"
+
+LEDGER = (
+    LedgerRow("Appendix A (a): the spherical lower bound -(1+gamma)", "Sec. 4.3", "holds as reconstructed",
+              note="for unit h and unit simplex-ETF prototypes (any W with W 1_C = 0), attained only at h = w_y",
+              evidence=("appendix-a::a-centred-identity", "appendix-a::a-sampled")),
+    LedgerRow("Appendix A (b): L_gamma < -(1+gamma) tau* implies correct classification", "Appendix A",
+              "holds as reconstructed", note="the garbled radical read as sqrt((C-2)/(2(C-1))); sufficient, tight "
+              "and strict, not necessary (except C = 2 and the plane of C = 3)",
+              evidence=("appendix-a::b-threshold", "appendix-a::b-witnesses", "appendix-a::b-sampled")),
+    LedgerRow("Appendix A (b): 'correctly classified if the loss is less than (1+gamma) sqrt(...)'", "Appendix A",
+              "erratum", note="printed without the minus sign of the first occurrence; false for C >= 3",
+              correction=r"L_\gamma(Wh,y)<-(1+\gamma)" + _TAU + r"\ \Longrightarrow\ "
+                         r"w_y^\top h>\max_{j\ne y}w_j^\top h",
+              counterexample=r"h\perp w_y,\ h\propto w_j-(w_j^\top w_y)w_y:\ L_\gamma=0<(1+\gamma)\tau^*"
+                             r"\ \text{yet } w_j^\top h>w_y^\top h\ (C\ge3)",
+              evidence=("appendix-a::b-without-minus", "appendix-a::b-witnesses")),
+    LedgerRow("Appendix A (c): the CE bound", "Appendix A", "holds as reconstructed",
+              note="(gamma(C-1) - 1) z_y + gamma(C-1) CE = -z_y + gamma(C-1) LSE(z) >= L_gamma for every gamma >= 0, "
+                   "with margin at least gamma(C-1) log(C-1)",
+              evidence=("appendix-a::c-symbolic", "appendix-a::c-mpmath", "appendix-a::mutant-ce-sign")),
+    LedgerRow("Appendix A (c): the multi-binary CE bound", "Appendix A", "erratum",
+              note="no range of gamma is printed; it holds iff 0 <= gamma <= 1 (the paper's gamma = 1/(C-1) is in it)",
+              correction=(r"0\le\gamma\le1:\ L_\gamma(z,y)\le\log(1+e^{-z_y})+\sum_{j\ne y}\log(1+e^{z_j}),"
+                          r"\ \text{margin}\ge(C-1)H(\gamma)"),
+              counterexample=(r"C=3,\ \gamma=2,\ z=(0,2,2):\ L_\gamma-\mathrm{MB}=8-\log2-2\log(1+e^2)"
+                              r"\approx0.67>0"),
+              evidence=("appendix-a::c-multibinary-beyond-one", "appendix-a::c-mpmath", "appendix-a::c-symbolic")),
+    LedgerRow("Appendix A (d): the feature gradient cannot vanish unless w_y - gamma sum_j w_j = 0 for all y",
+              "Appendix A", "holds as reconstructed",
+              note="it vanishes for every y iff W = 0, or gamma = 1/(C-1) and all prototypes are equal",
+              evidence=("appendix-a::d-gradient-kernel",)),
+    LedgerRow("Appendix A: the Wasserstein comparison of the unhinged loss", "Appendix A", "not checkable",
+              note="a qualitative analogy"),
+)

@@ -46,8 +46,12 @@ import sympy as sp
 
 from ..core.errors import AssumptionError
 from ..core.operator import p
+from ..core.precision import MUTANT_MARGIN, float_tolerance, relative_error
+from ..core.setting import LayerPeeledProblem
 from ..core.structured import C, N
-from ..engine.verdicts import Claim
+from ..engine.evidence import EvidenceSet, item_rng
+from ..engine.ledger import LedgerRow
+from ..engine.verdicts import Claim, Reading
 from .theorem_8 import symbolic_matrix
 
 #: The scaling variable of F(lambda x) and the loss prefactor c.
@@ -70,6 +74,24 @@ CLAIM = Claim(
              "-grad_H L, as in Theorem 8; b and W are trained directly with unit rates. 'Nonlinear' is read as "
              "'not affine' (the unhinged field of (H, W) is linear, its bias drift a constant)."),
     issue=4,
+    printed=("L= CLNHWTH + b1/ -I(x)1}||% [...] H'(t)=VeH 'VeHW (t)C(t), W'(t) =H@t)Ct)\", b (t)=C(t)lcn, (25) "
+             "where C(t) = g-?V(W(t)TH(t) +b(t)15y -Ic (x)1)). As can be seen, the above gradient flow is nonlinear "
+             "and then intractable to analyze the exact dynamics though Ve H' Ve H stays constant."),
+    readings=(
+        Reading("minus-sign", "C(t) = -kappa' (W^T H + b 1^T - I_C (x) 1_N^T) with kappa' = 2c > 0 (c the loss "
+                "prefactor; kappa' = 1/(CN) for c = 1/(2CN)): Eq. 25 is the gradient flow, nonlinear, while the "
+                "unhinged flow is linear",
+                change="the dash in 'g-?V' read as a minus sign in front of the garbled factor (as the dash in "
+                "'-I(x)1' of the loss is one)", proof_needs=True,
+                why="a gradient flow, which the text says Eq. 25 is, needs the minus"),
+        Reading("fraction-bar", "C(t) = +kappa' (W^T H + b 1^T - I_C (x) 1_N^T), kappa' > 0: the dash in 'g-?V' is the "
+                "bar of the fraction kappa' and no sign is printed",
+                change="the dash in 'g-?V' read as a fraction bar (the garbled 2/(CN)), so C(t) has no minus sign"),
+        Reading("sign-added", "the fraction-bar reading with a minus sign added: C(t) = -kappa' (W^T H + b 1^T - "
+                "I_C (x) 1_N^T); then as the minus-sign reading", departs=True,
+                change="a minus sign added to C(t)",
+                why="without it Eq. 25 is gradient ascent: dL/dt > 0 along it"),
+    ),
 )
 
 LOSS_SCALES = {"1/(2CN)": sp.Rational(1, 2) / (C * N), "1/(CN)": 1 / (C * N)}
@@ -312,125 +334,217 @@ def ntk_model_velocity(G, H0, theta, W, b, loss_scale=0.5):
     return -(G @ grad).numpy()
 
 
-def check(context):
-    """Run the evidence for Eq. 25 and return a :class:`~ulproofs.engine.verdicts.Finding`."""
-    from ..core.precision import MUTANT_MARGIN, float_tolerance, relative_error
-    from ..core.setting import LayerPeeledProblem
-    from ..engine.verdicts import EvidenceLog, Finding, Verdict
 
-    log = EvidenceLog()
-    rng = np.random.default_rng(context.seed)
-
-    # a. Eq. 25 against the derivation --------------------------------------------------------------
-    with log.check("symbolic", "gradients of c ||W^T H + b 1^T - Y||^2 by matrix calculus (symbolic p, C, N): Eq. 25 "
-                               "is the gradient flow (-K grad_H L, -grad_W L, -grad_b L) iff kappa = -2c") as e:
-        factor = matching_factor()
-        per_scale = {name: matching_factor(scale) for name, scale in LOSS_SCALES.items()}
-        e.passed = bool(sp.simplify(factor + 2 * c_scale) == 0
-                        and all(sp.simplify(k + 2 * LOSS_SCALES[n]) == 0 for n, k in per_scale.items()))
-        e.measured = {"kappa(c)": str(factor), "kappa per loss prefactor": {n: str(k) for n, k in per_scale.items()}}
-    with log.check("symbolic", "entry-by-entry derivatives of the loss at p=2, C=2, N=2 (generic entries) equal "
-                               "(2c W R, 2c H R^T, 2c R 1)") as e:
-        residuals = entrywise_gradient_residuals()
-        e.passed = all(r.is_zero_matrix for r in residuals)
-        e.measured = {"zero residuals": [bool(r.is_zero_matrix) for r in residuals]}
-    for name, wrong in (("kappa = +1/(CN), no minus sign (gradient ascent)", 1 / (C * N)),
-                        ("kappa = -2/(CN) with c = 1/(2CN) (factor 2 off)", -2 / (C * N))):
-        with log.check("mutant", f"Eq. 25 with {name} is not the gradient flow of (1/(2CN)) ||R||^2") as e:
-            residuals = field_residuals(wrong, LOSS_SCALES["1/(2CN)"])
-            e.passed = not any(_is_zero_matrix(r) for r in residuals.values())
-            e.measured = {k: str(v) for k, v in residuals.items()}
-
-    # b. linear vs nonlinear ---------------------------------------------------------------------
-    with log.check("symbolic", "unhinged field (K W M, H M^T): F(aX + bY) - a F(X) - b F(Y) = 0 for symbolic p, C, N "
-                               "and any K, M; F(lambda x) has only the power lambda^1") as e:
-        residuals = unhinged_linearity_residuals()
-        powers = sorted(unhinged_scaling())
-        e.passed = all(_is_zero_matrix(r) for r in residuals.values()) and powers == [1]
-        e.measured = {"residuals": {k: str(v) for k, v in residuals.items()}, "powers of lambda": powers}
-    kappa = -1 / (C * N)
-    with log.check("symbolic", "MSE field (kappa = -1/(CN)): F_H'(lambda x) has powers lambda^1, lambda^2, lambda^3 "
-                               "with cubic part kappa K W W^T H, whose (1,1) entry at K = W = H = E11 is kappa != 0 "
-                               "for all p, C, N: the field is not affine") as e:
-        scaling = mse_scaling(kappa)
-        entry = cubic_witness_entry(kappa)
-        s = _matrix_symbols()
-        cubic_matches = _is_zero_matrix(scaling.get(3, sp.ZeroMatrix(p, C * N)) - kappa * s["K"] * s["W"] * s["W"].T
-                                        * s["H"])
-        e.passed = bool(sorted(scaling) == [1, 2, 3] and cubic_matches and sp.simplify(entry - kappa) == 0)
-        e.measured = {"powers of lambda": sorted(scaling), "cubic part": str(scaling.get(3)),
-                      "witness (1,1) entry": str(entry)}
-    with log.check("symbolic", "second variation d^2/de^2 F(x + e v) at e = 0 (generic symbolic x, v, K at p=2, C=2, "
-                               "N=1): a nonzero polynomial for MSE, identically zero for the unhinged field") as e:
-        mse, unhinged = second_variations()
-        e.passed = bool(any(not m.is_zero_matrix for m in mse) and all(u.is_zero_matrix for u in unhinged))
-        e.measured = {"MSE nonzero components": [not m.is_zero_matrix for m in mse],
-                      "MSE H' second variation, entry (0,0), number of terms": len(sp.Add.make_args(mse[0][0, 0])),
-                      "unhinged zero components": [u.is_zero_matrix for u in unhinged]}
-    with log.check("mutant", "a field missing its cubic term (kappa K W (b 1^T - Y) only) is affine in (H, W), so the "
-                             "nonlinearity test separates it: its lambda^3 part vanishes") as e:
-        s = _matrix_symbols()
-        truncated = kappa * s["K"] * (lam * s["W"]) * (lam * s["b"] * _ones().T - s["Y"])
-        powers = sorted(scaling_polynomial(truncated))
-        e.passed = 3 not in powers
-        e.measured = {"powers of lambda": powers}
-
-    # c. numerics: autograd, descent, scaling ---------------------------------------------------------
+@cache
+def numeric_sample(context):
+    """The float64 point of the numeric items (p = 3, C = 3, N = 2, K = G G^T of rank 2) and its tolerance."""
+    rng = item_rng(context, "numeric-sample")
     p_, C_, N_ = 3, 3, 2
-    problem = LayerPeeledProblem(p_, C_, N_, 0.2)
     G = rng.standard_normal((p_, 2))
     K = G @ G.T
     H, W, b = rng.standard_normal((p_, C_ * N_)), rng.standard_normal((p_, C_)), rng.standard_normal(C_)
     size = float(np.linalg.norm(K) * (np.linalg.norm(W) + 1) ** 2 * (np.linalg.norm(H) + 1))
-    tolerance = float_tolerance("float64", 4 * p_ * C_ * N_,
-                                size / float(np.linalg.norm(numeric_field(H, W, b, K, -1)[0])))
-    with log.check("iterates", f"torch autograd flow of (1/(2CN)) ||R||^2 and of (1/(CN)) ||R||^2 vs Eq. 25 with "
-                               f"kappa = -1/(CN), -2/(CN) (float64, p={p_}, C={C_}, N={N_}, K = G G^T rank 2)") as e:
-        errors = {}
-        for loss_scale, factor in ((0.5, -1.0), (1.0, -2.0)):
-            flow, field = autograd_flow(H, W, b, K, loss_scale), numeric_field(H, W, b, K, factor)
-            errors[f"c = {loss_scale}/(CN)"] = max(relative_error(x, y) for x, y in zip(field, flow))
-        e.passed = all(x <= tolerance for x in errors.values())
-        e.measured = {**errors, "tolerance": tolerance}
-    flow = autograd_flow(H, W, b, K, 0.5)
-    for name, kwargs in (("kappa = +1/(CN)", {"factor": 1.0}), ("R without b 1^T", {"factor": -1.0, "drop": "bias"}),
-                         ("R without the labels", {"factor": -1.0, "drop": "labels"})):
-        with log.check("mutant", f"Eq. 25 with {name} misses the autograd flow") as e:
-            field = numeric_field(H, W, b, K, **kwargs)
-            error = max(relative_error(x, y) for x, y in zip(field, flow))
-            e.passed = error >= MUTANT_MARGIN * tolerance
-            e.measured = {"relative error": error, "margin x tolerance": MUTANT_MARGIN * tolerance}
-    with log.check("iterates", "dL/dt along Eq. 25 is <= 0 with kappa = -1/(CN) and > 0 with kappa = +1/(CN)") as e:
-        rates = {"kappa = -1/(CN)": loss_rate(H, W, b, K, -1.0), "kappa = +1/(CN)": loss_rate(H, W, b, K, 1.0)}
-        e.passed = rates["kappa = -1/(CN)"] < 0 < rates["kappa = +1/(CN)"]
-        e.measured = rates
-    with log.check("iterates", "linearised model H = H0 + G Theta under MSE: the autograd velocity of H is K W C(t), "
-                               "C(t) = -(1/(CN)) R (float64)") as e:
-        theta = rng.standard_normal((2, C_ * N_))
-        velocity = ntk_model_velocity(G, H - G @ theta, theta, W, b)
-        error = relative_error(velocity, numeric_field(H, W, b, K, -1.0)[0])
-        e.passed = error <= tolerance
-        e.measured = {"relative error": error, "tolerance": tolerance}
-    with log.check("iterates", "numerically: F(2x) - 2F(x) is of the size of F for MSE, and the unhinged field "
-                               "satisfies F(a x + b y) = a F(x) + b F(y) to rounding (float64, random points)") as e:
-        doubled = numeric_field(2 * H, 2 * W, 2 * b, K, -1.0)
-        single = numeric_field(H, W, b, K, -1.0)
-        mse_gap = max(relative_error(d, 2 * s) for d, s in zip(doubled, single))
-        H2, W2 = rng.standard_normal(H.shape), rng.standard_normal(W.shape)
-        a, c = 0.7, -1.3
+    field_size = float(np.linalg.norm(numeric_field(H, W, b, K, -1)[0]))
+    tolerance = float_tolerance("float64", 4 * p_ * C_ * N_, size / field_size)
+    return dict(G=G, K=K, H=H, W=W, b=b, tolerance=tolerance, problem=LayerPeeledProblem(p_, C_, N_, 0.2))
 
-        def unhinged(Hx, Wx):
-            return K @ problem.apply_M(Wx), problem.apply_MT(Hx)
 
-        combined = unhinged(a * H + c * H2, a * W + c * W2)
-        parts = [a * x + c * y for x, y in zip(unhinged(H, W), unhinged(H2, W2))]
-        unhinged_gap = max(relative_error(x, y) for x, y in zip(combined, parts))
-        e.passed = bool(mse_gap >= MUTANT_MARGIN * tolerance and unhinged_gap <= tolerance)
-        e.measured = {"MSE relative |F(2x) - 2F(x)|": mse_gap, "unhinged relative linearity gap": unhinged_gap,
-                      "tolerance": tolerance}
+@cache
+def _autograd_reference(context):
+    s = numeric_sample(context)
+    return autograd_flow(s["H"], s["W"], s["b"], s["K"], 0.5)
 
-    if all(e.passed for e in log.items):
-        return Finding(CLAIM, Verdict.PROVED, log.items)
-    failed = "; ".join(e.description for e in log.items if not e.passed)
-    return Finding(CLAIM, Verdict.REFUTED if any(not e.passed for e in log.items if e.kind == "symbolic")
-                   else Verdict.INCONCLUSIVE, log.items, counterexample=f"failed: {failed}")
+
+EVIDENCE = EvidenceSet(CLAIM)
+
+
+@EVIDENCE.item("matching-factor", kind="symbolic",
+               description="gradients of c ||W^T H + b 1^T - Y||^2 by matrix calculus (symbolic p, C, N): Eq. 25 is "
+                           "the gradient flow (-K grad_H L, -grad_W L, -grad_b L) iff kappa = -2c, for c = 1/(2CN) and "
+                           "c = 1/(CN); at kappa = -1/(CN), c = 1/(2CN) every residual vanishes")
+def matching_factor_item(context, record):
+    factor = matching_factor()
+    per_scale = {name: matching_factor(scale) for name, scale in LOSS_SCALES.items()}
+    matched = field_residuals(-1 / (C * N), LOSS_SCALES["1/(2CN)"])
+    record.passed = bool(sp.simplify(factor + 2 * c_scale) == 0
+                         and all(sp.simplify(k + 2 * LOSS_SCALES[n]) == 0 for n, k in per_scale.items())
+                         and all(_is_zero_matrix(r) for r in matched.values()))
+    record.measured = {"kappa(c)": str(factor), "kappa per loss prefactor": {n: str(k) for n, k in per_scale.items()}}
+
+
+@EVIDENCE.item("entrywise-gradients", kind="symbolic",
+               description="entry-by-entry derivatives of the loss at (p, C, N) = (2, 2, 2), (2, 2, 1) and, with "
+                           "c = 1, (1, 3, 2) (generic entries) equal (2c W R, 2c H R^T, 2c R 1)")
+def entrywise_gradients(context, record):
+    residuals = (entrywise_gradient_residuals() + entrywise_gradient_residuals(2, 2, 1)
+                 + entrywise_gradient_residuals(1, 3, 2, scale=sp.Integer(1)))
+    record.passed = all(r.is_zero_matrix for r in residuals)
+    record.measured = {"zero residuals": [bool(r.is_zero_matrix) for r in residuals]}
+
+
+@EVIDENCE.item("symbolic-mutant", kind="mutant",
+               cases={"no-minus": ("kappa = +1/(CN), no minus sign (gradient ascent)", 1 / (C * N)),
+                      "factor-two": ("kappa = -2/(CN) with c = 1/(2CN) (factor 2 off)", -2 / (C * N)),
+                      "half": ("kappa = -1/(2CN) (factor 1/2 off)", -1 / (2 * C * N))},
+               description="Eq. 25 with {case[0]} is not the gradient flow of (1/(2CN)) ||R||^2")
+def symbolic_mutant(context, record, case):
+    residuals = field_residuals(case[1], LOSS_SCALES["1/(2CN)"])
+    record.passed = not any(_is_zero_matrix(r) for r in residuals.values())
+    record.measured = {k: str(v) for k, v in residuals.items()}
+
+
+@EVIDENCE.item("unhinged-linear", kind="symbolic",
+               description="unhinged field (K W M, H M^T): F(aX + bY) - a F(X) - b F(Y) = 0 for symbolic p, C, N and "
+                           "any K, M; F(lambda x) has only the power lambda^1")
+def unhinged_linear(context, record):
+    residuals = unhinged_linearity_residuals()
+    powers = sorted(unhinged_scaling())
+    record.passed = all(_is_zero_matrix(r) for r in residuals.values()) and powers == [1]
+    record.measured = {"residuals": {k: str(v) for k, v in residuals.items()}, "powers of lambda": powers}
+
+
+@EVIDENCE.item("quadratic-mutant", kind="mutant",
+               description="an unhinged field with a quadratic term added (K W M + W W^T F) fails the linearity test: "
+                           "F(lambda x) has the powers lambda^1 and lambda^2")
+def quadratic_mutant(context, record):
+    s = _matrix_symbols()
+    W = lam * s["W"]
+    quadratic = s["K"] * W * s["M"] + W * W.T * sp.MatrixSymbol("F", p, C * N)
+    powers = sorted(scaling_polynomial(quadratic))
+    record.passed = powers == [1, 2]
+    record.measured = {"powers of lambda": powers}
+
+
+@EVIDENCE.item("mse-cubic", kind="symbolic",
+               description="MSE field (kappa = -1/(CN)): F_H'(lambda x) has powers lambda^1, lambda^2, lambda^3 with "
+                           "cubic part kappa K W W^T H, whose (1,1) entry at K = W = H = E11 is kappa != 0 for all p, "
+                           "C, N: the field is not affine")
+def mse_cubic(context, record):
+    kappa = -1 / (C * N)
+    scaling = mse_scaling(kappa)
+    entry = cubic_witness_entry(kappa)
+    s = _matrix_symbols()
+    cubic_matches = _is_zero_matrix(scaling.get(3, sp.ZeroMatrix(p, C * N)) - kappa * s["K"] * s["W"] * s["W"].T
+                                    * s["H"])
+    record.passed = bool(sorted(scaling) == [1, 2, 3] and cubic_matches and sp.simplify(entry - kappa) == 0)
+    record.measured = {"powers of lambda": sorted(scaling), "cubic part": str(scaling.get(3)),
+                       "witness (1,1) entry": str(entry)}
+
+
+@EVIDENCE.item("second-variation", kind="symbolic",
+               description="second variation d^2/de^2 F(x + e v) at e = 0 (generic symbolic x, v, K at p=2, C=2, N=1): "
+                           "a nonzero polynomial for MSE, identically zero for the unhinged field")
+def second_variation(context, record):
+    mse, unhinged = second_variations()
+    record.passed = bool(any(not m.is_zero_matrix for m in mse) and all(u.is_zero_matrix for u in unhinged))
+    record.measured = {"MSE nonzero components": [not m.is_zero_matrix for m in mse],
+                       "MSE H' second variation, entry (0,0), number of terms": len(sp.Add.make_args(mse[0][0, 0])),
+                       "unhinged zero components": [u.is_zero_matrix for u in unhinged]}
+
+
+@EVIDENCE.item("truncated-mutant", kind="mutant",
+               description="a field missing its cubic term (kappa K W (b 1^T - Y) only) is affine in (H, W), so the "
+                           "nonlinearity test separates it: its lambda^3 part vanishes")
+def truncated_mutant(context, record):
+    s = _matrix_symbols()
+    truncated = -1 / (C * N) * s["K"] * (lam * s["W"]) * (lam * s["b"] * _ones().T - s["Y"])
+    powers = sorted(scaling_polynomial(truncated))
+    record.passed = 3 not in powers
+    record.measured = {"powers of lambda": powers}
+
+
+@EVIDENCE.item("autograd-flow", kind="iterates",
+               description="torch autograd flow of (1/(2CN)) ||R||^2 and of (1/(CN)) ||R||^2 vs Eq. 25 with kappa = "
+                           "-1/(CN), -2/(CN) (float64, p=3, C=3, N=2, K = G G^T of rank 2)")
+def autograd_flow_item(context, record):
+    s = numeric_sample(context)
+    errors = {}
+    for loss_scale, factor in ((0.5, -1.0), (1.0, -2.0)):
+        flow = _autograd_reference(context) if loss_scale == 0.5 else autograd_flow(s["H"], s["W"], s["b"], s["K"], 1.0)
+        field = numeric_field(s["H"], s["W"], s["b"], s["K"], factor)
+        errors[f"c = {loss_scale}/(CN)"] = max(relative_error(x, y) for x, y in zip(field, flow))
+    record.passed = all(x <= s["tolerance"] for x in errors.values())
+    record.measured = {**errors, "tolerance": s["tolerance"]}
+
+
+@EVIDENCE.item("autograd-mutant", kind="mutant",
+               cases={"no-minus": ("kappa = +1/(CN)", {"factor": 1.0}),
+                      "no-bias": ("R without b 1^T", {"factor": -1.0, "drop": "bias"}),
+                      "no-labels": ("R without the labels", {"factor": -1.0, "drop": "labels"})},
+               description="Eq. 25 with {case[0]} misses the autograd flow by more than MUTANT_MARGIN x tolerance")
+def autograd_mutant(context, record, case):
+    s = numeric_sample(context)
+    field = numeric_field(s["H"], s["W"], s["b"], s["K"], **case[1])
+    error = max(relative_error(x, y) for x, y in zip(field, _autograd_reference(context)))
+    record.passed = error >= MUTANT_MARGIN * s["tolerance"]
+    record.measured = {"relative error": error, "margin x tolerance": MUTANT_MARGIN * s["tolerance"]}
+
+
+@EVIDENCE.item("descent-with-minus", kind="iterates", role="correction", reading="sign-added",
+               description="dL/dt along Eq. 25 with C(t) = -(1/(CN)) R is negative (a descent flow)")
+def descent_with_minus(context, record):
+    s = numeric_sample(context)
+    rate = loss_rate(s["H"], s["W"], s["b"], s["K"], -1.0)
+    record.passed = rate < 0
+    record.measured = {"dL/dt": rate}
+
+
+@EVIDENCE.item("ascent-without-minus", kind="counterexample", reading="fraction-bar",
+               description="dL/dt along Eq. 25 with C(t) = +(1/(CN)) R is positive: without the minus sign Eq. 25 is "
+                           "gradient ascent, not the gradient flow of L")
+def ascent_without_minus(context, record):
+    s = numeric_sample(context)
+    rate = loss_rate(s["H"], s["W"], s["b"], s["K"], 1.0)
+    record.passed = rate > 0
+    record.measured = {"dL/dt": rate}
+
+
+@EVIDENCE.item("ntk-model", kind="iterates",
+               description="linearised model H = H0 + G Theta under MSE: the autograd velocity of H is K W C(t), "
+                           "C(t) = -(1/(CN)) R (float64)")
+def ntk_model(context, record):
+    s = numeric_sample(context)
+    theta = item_rng(context, "ntk-model").standard_normal((2, s["H"].shape[1]))
+    velocity = ntk_model_velocity(s["G"], s["H"] - s["G"] @ theta, theta, s["W"], s["b"])
+    error = relative_error(velocity, numeric_field(s["H"], s["W"], s["b"], s["K"], -1.0)[0])
+    record.passed = error <= s["tolerance"]
+    record.measured = {"relative error": error, "tolerance": s["tolerance"]}
+
+
+@EVIDENCE.item("numeric-linearity", kind="iterates",
+               description="F(2x) - 2F(x) is of the size of F for MSE, and the unhinged field satisfies F(a x + b y) = "
+                           "a F(x) + b F(y) to rounding (float64, random points)")
+def numeric_linearity(context, record):
+    s = numeric_sample(context)
+    H, W, b, K, problem, tolerance = s["H"], s["W"], s["b"], s["K"], s["problem"], s["tolerance"]
+    doubled, single = numeric_field(2 * H, 2 * W, 2 * b, K, -1.0), numeric_field(H, W, b, K, -1.0)
+    mse_gap = max(relative_error(d, 2 * x) for d, x in zip(doubled, single))
+    rng = item_rng(context, "numeric-linearity")
+    H2, W2 = rng.standard_normal(H.shape), rng.standard_normal(W.shape)
+    a, c = 0.7, -1.3
+
+    def unhinged(Hx, Wx):
+        return K @ problem.apply_M(Wx), problem.apply_MT(Hx)
+
+    combined = unhinged(a * H + c * H2, a * W + c * W2)
+    parts = [a * x + c * y for x, y in zip(unhinged(H, W), unhinged(H2, W2))]
+    unhinged_gap = max(relative_error(x, y) for x, y in zip(combined, parts))
+    record.passed = bool(mse_gap >= MUTANT_MARGIN * tolerance and unhinged_gap <= tolerance)
+    record.measured = {"MSE relative |F(2x) - 2F(x)|": mse_gap, "unhinged relative linearity gap": unhinged_gap,
+                       "tolerance": tolerance}
+
+
+LEDGER = (
+    LedgerRow("Eq. 25", "Sec. 3.5", "holds as reconstructed",
+              note="the gradient flow of c ||W^T H + b 1^T - Y||^2 under an invariant kernel, when the dash in the "
+                   "garbled factor of C(t) ('g-?V') is a minus sign (kappa = -2c); read as a fraction bar with no "
+                   "sign, C(t) makes it gradient ascent (dL/dt > 0), and a minus sign must be added",
+              evidence=("eq-25::matching-factor", "eq-25::entrywise-gradients", "eq-25::autograd-flow",
+                        "eq-25::ascent-without-minus", "eq-25::symbolic-mutant-no-minus")),
+    LedgerRow("Sec. 3.5: 'the above gradient flow is nonlinear' (and the unhinged flow linear)", "Sec. 3.5",
+              "holds as printed",
+              note="the MSE field has a cubic part kappa K W W^T H, nonzero for all p, C, N; the unhinged field is "
+                   "linear; 'intractable' is not a checkable statement",
+              evidence=("eq-25::mse-cubic", "eq-25::second-variation", "eq-25::unhinged-linear",
+                        "eq-25::numeric-linearity")),
+)

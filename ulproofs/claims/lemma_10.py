@@ -91,30 +91,43 @@ from ..core.spherical import (
     mp_lemma10_quantities,
     planar_descent,
 )
-from ..engine.verdicts import Claim, EvidenceLog, Finding, finding_from_evidence
+from ..engine.evidence import EvidenceSet
+from ..engine.ledger import LedgerRow
+from ..engine.verdicts import Claim, Reading
 
 CLAIM = Claim(
     id="lemma-10",
     title="Spherical iterates of one feature converge to its prototype",
     statement=(
-        "For h(t+1) = h(t) + eta(t)/||h(t)|| (I - h^ h^T) w with w^T h^(0) > -1, lim eta(t+1)/eta(t) = 1, "
-        "eta(t)/||h(t)||^2 non-increasing with eta(0)/||h(0)||^2 <= 1/||w||, and eta(t) >= eps > 0: "
-        "lim ||h^(t) - w/||w|| || = 0 (Eq. 82). With alpha_t = eta(t)||w||/||h(t)||^2, xi_t = eta(t+1)/eta(t), "
-        "beta_t = w^T h^(t)/||w||: ||h(t+1)||^2 = ||h(t)||^2 + eta^2/||h||^2 ||(I - h^h^T) w||^2 and "
-        "h(t+1) = (1 - alpha_t beta_t) h(t) + eta(t)/||h(t)|| w (Eq. 83); beta_{t+1} = (beta_t + alpha_t(1 - "
+        "For h(t+1) = h(t) + eta(t)/||h(t)|| (I - h^ h^T) w with w^T h^(0)/||w|| > -1 (the cosine), lim "
+        "eta(t+1)/eta(t) = 1, eta(t)/||h(t)||^2 non-increasing with eta(0)/||h(0)||^2 <= 1/||w||, and eta(t) >= "
+        "eps > 0: lim ||h^(t) - w/||w|| || = 0 (Eq. 82). With alpha_t = eta(t)||w||/||h(t)||^2, xi_t = "
+        "eta(t+1)/eta(t), beta_t = w^T h^(t)/||w||: ||h(t+1)||^2 = ||h(t)||^2 + eta^2/||h||^2 ||(I - h^h^T) w||^2 "
+        "and h(t+1) = (1 - alpha_t beta_t) h(t) + eta(t)/||h(t)|| w (Eq. 83); beta_{t+1} = (beta_t + alpha_t(1 - "
         "beta_t^2))/sqrt(1 + alpha_t^2(1 - beta_t^2)), alpha_{t+1} = xi_t alpha_t/(1 + alpha_t^2(1 - beta_t^2)) "
         "(Eq. 84); alpha_t decreases and beta_t increases; a = lim alpha_t, b = lim beta_t satisfy a = 0 or b = 1 "
         "(Eq. 85)."),
     equations=("Eq. 82", "Eq. 83", "Eq. 84", "Eq. 85"),
-    reading=(
-        "The OCR drops the fractions. The step is read as eta(t)/||h(t)||_2 (I - h^ h^T) w (Theorem 7's Eq. 92 with "
-        "(1+gamma)/(CN) absorbed into eta); the rate bound as eta(0)/||h(0)||^2 <= 1/||w|| (i.e. alpha_0 <= 1); "
-        "xi_t = eta(t+1)/eta(t) (the proof needs xi_t -> 1 and alpha_{t+1} = xi_t alpha_t/(...)); beta_t = "
-        "w^T h^(t)/||w||, the cosine, as the proof defines it. The hypothesis 'w^T h^(0) > -1' is read as the "
-        "cosine beta_0 > -1, which is what the proof uses; read literally it differs when ||w|| != 1 and then "
-        "fails (recorded as a counterexample). 'Decreasing/increasing' are read as non-increasing/non-decreasing "
-        "(alpha_t is constant when beta_t = 1 or under the adaptive rate)."),
-    issue=4,
+    printed=("Lemma 10. For h(t),w € RP, n(t) > 0, let v = 5 denote the la-normalized vector of [[v]l2 v, "
+             "considering the discrete dynamical system h(t 4+ 1) = h(t) + % (Ip - ﬁ(t)ﬁT(t)> w, if w h(0) > -1, "
+             "the learning rate n(t) satisfies that limy_,eg ns;t(-:)l) =1 ... ’ ||f:7((t>)u2 5 non-increasing "
+             "with IIh((OO))H < m, and there exists a constant € > 0, s.t., n(t) > ¢, ... then we have "
+             "lim HOOHHh(t)Hz w2 - 0 (82)"),
+    readings=(
+        Reading("printed", "h(t+1) = h(t) + eta(t)/||h(t)|| (I - h^ h^T) w; if w^T h^(0) > -1, lim xi_t = 1, "
+                "eta(t)/||h(t)||^2 non-increasing with eta(0)/||h(0)||^2 <= 1/||w|| and eta(t) >= eps > 0, then "
+                "lim ||h^(t) - w/||w|| || = 0",
+                change="the dropped fractions read as eta(t)/||h(t)||_2 (Theorem 7's Eq. 92 with (1+gamma)/(CN) "
+                       "absorbed into eta) and eta(0)/||h(0)||^2 <= 1/||w|| (alpha_0 <= 1); xi_t = eta(t+1)/eta(t); "
+                       "'decreasing/increasing' as non-increasing/non-decreasing (alpha_t is constant when beta_t "
+                       "= 1 or under the adaptive rate); the hypothesis w^T h^(0) > -1 as printed"),
+        Reading("cosine", "the same with the hypothesis on the cosine: w^T h^(0)/||w|| > -1",
+                change="the hypothesis is divided by ||w||", departs=True,
+                why="the proof's beta_0 = w^T h^(0)/||w|| > -1 is what it uses; Eq. 82 spells out w/||w||_2, so the "
+                    "printed hypothesis does not normalise w, and read literally with ||w|| < 1 it admits h^(0) = "
+                    "-w/||w||, a fixed point",
+                proof_needs=True),
+    ),
 )
 
 # ------------------------------------------------------------------------------------------------
@@ -246,6 +259,15 @@ def prove_monotone_cosine():
                 nonpositive_beta=negative_side, sharp_at_beta_1=at_one)
 
 
+@cache
+def prove_limit_alternative():
+    r"""Eq. 85: a limit :math:`(a,b)` of Eq. 84 with :math:`\xi_t\to1` is a fixed point of
+    :math:`a\mapsto a/(1+a^2(1-b^2))`, i.e. :math:`a^3(1-b^2)=0`: a = 0 or :math:`b^2=1` (b = 1, since
+    :math:`\beta_t` is non-decreasing from :math:`\beta_0>-1`). Returns the factored fixed-point residual."""
+    residual = sp.factor(sp.together(alpha * (1 + alpha ** 2 * (1 - beta ** 2)) - alpha))
+    return dict(residual=residual, alternative=sp.simplify(residual - alpha ** 3 * (1 - beta ** 2)) == 0)
+
+
 def decreasing_cosine_example(a=sp.Integer(3), b=sp.Rational(19, 20)):
     r"""Exact :math:`(\beta_t,\beta_{t+1})` at :math:`\alpha=3`, :math:`\beta=0.95`: a decrease beyond the bound 2."""
     return b, sp.nsimplify(eq_84_step(a, b, 1)[0])
@@ -284,11 +306,17 @@ def mp_schedules(alpha0_rate):
             "adaptive": AlphaPreserving(alpha0_rate)}
 
 
-def recursion_exactness(seed=0, p=5, steps=150, variants=("paper", "sign", "no-sqrt", "no-xi")):
-    r"""Max one-step residual between :math:`(\alpha_{t+1},\beta_{t+1})` of mpmath iterates and Eq. 84
-    applied to the iterates' :math:`(\alpha_t,\beta_t,\xi_t)`, over the mp tolerance, per schedule and
-    variant. One-step residuals do not propagate rounding, so the check is as sharp where the dynamics is
+@cache
+def recursion_exactness(seed=0, dps=50, p=5, steps=150, variants=("paper", "sign", "no-sqrt", "no-xi")):
+    r"""Max one-step residual between :math:`(\alpha_{t+1},\beta_{t+1})` of mpmath iterates (``dps`` digits)
+    and Eq. 84 applied to the iterates' :math:`(\alpha_t,\beta_t,\xi_t)`, over the mp tolerance, per schedule
+    and variant. One-step residuals do not propagate rounding, so the check is as sharp where the dynamics is
     unstable (the growing rate takes :math:`\alpha_t` past 2) as where it contracts."""
+    with mpmath.workdps(dps):
+        return _recursion_exactness(seed, p, steps, variants)
+
+
+def _recursion_exactness(seed, p, steps, variants):
     rng = np.random.default_rng(seed)
     w = rng.standard_normal(p) * 1.7
     h0 = rng.standard_normal(p) * 0.8
@@ -436,6 +464,7 @@ def growing_rate_bursts(steps=1200, p=3, dps=30):
                 passed=bool(len(bursts) >= 3 and float_bursts == bursts))
 
 
+@cache
 def small_rate_runs(steps=8000, alpha0=0.5, beta0=0.0):
     r"""Dropping :math:`\eta\ge\varepsilon`: summable :math:`\eta=\eta_0(1+t)^{-2}` stalls, with the bound
     :math:`\theta_t\ge\theta_0-\sum\alpha_i\ge\theta_0-\alpha_0\pi^2/6`; :math:`\eta_0/(1+t)` (not summable,
@@ -480,113 +509,164 @@ def literal_hypothesis_counterexample(p=4, w_norm=0.5, steps=200):
                 passed=bool(exact_step.is_zero_matrix and literal > -1 and trace.gaps[-1, 0] == 2.0))
 
 
+
+
 # ------------------------------------------------------------------------------------------------
-# check
+# Evidence
 # ------------------------------------------------------------------------------------------------
-def check(context) -> Finding:
-    log = EvidenceLog()
-    with mpmath.workdps(context.dps):
-        _check(context, log)
-    return finding_from(log)
+EVIDENCE = EvidenceSet(CLAIM)
 
 
-def _check(context, log):
-    with log.check("symbolic", "Eq. 83 for every p: the step is orthogonal to h, ||(I - h^h^T) w||^2 = ||w||^2 "
-                   "(1 - beta^2), ||h(t+1)||^2 = ||h||^2 + eta^2/||h||^2 ||(I - h^h^T) w||^2; positive "
-                   "combination h(t+1) = (1 - alpha beta) h + eta/||h|| w with 1 - alpha beta >= 0 for alpha <= 1") \
-            as record:
-        growth = prove_norm_growth()
-        combination = prove_positive_combination()
-        record.measured = dict(growth, **{k: v for k, v in combination.items() if k != "corners"},
-                               corners=[str(c) for c in combination["corners"]])
-        record.passed = all(growth.values()) and combination["h_coefficient"] and combination["w_coefficient"] \
-            and combination["nonnegative"]
-
-    with log.check("symbolic", "Eq. 84 from the iterates: beta_{t+1} = (beta + alpha(1-beta^2))/sqrt(1 + "
-                   "alpha^2(1-beta^2)), alpha_{t+1} = xi alpha/(1 + alpha^2(1-beta^2)); alpha non-increasing "
-                   "iff xi_t <= 1 + alpha_t^2 (1 - beta_t^2)") as record:
-        facts = prove_recursion()
-        record.measured = facts
-        record.passed = all(facts.values())
-
-    with log.check("symbolic", "beta_{t+1} >= beta_t for every alpha in [0, 2], beta in [-1, 1] (the bound alpha_0 "
-                   "<= 1 is sufficient, 2 is sharp); angle form theta_{t+1} = theta_t - atan(alpha sin theta_t), "
-                   "perpendicular part scales by 1 - alpha beta; the calculus facts behind the bounds") as record:
-        monotone = prove_monotone_cosine()
-        angle = prove_angle_form()
-        before, after = decreasing_cosine_example()
-        record.measured = dict(monotone, **angle, bracket=str(monotone_bracket()),
-                               alpha_3_beta_095=(str(before), float(after)))
-        record.passed = all(monotone.values()) and all(angle.values()) and after < before
-
-    with log.check("mpmath", f"Eq. 84 against mpmath iterates ({context.dps} digits, p=5, 150 steps, alpha_0 = 1; "
-                   "constant, decaying, growing and adaptive rates): max one-step residual / mp tolerance") as record:
-        ratios = recursion_exactness(context.seed)
-        paper = {k[0]: v for k, v in ratios.items() if k[1] == "paper"}
-        record.measured = dict(paper_residual_over_tolerance=paper)
-        record.passed = max(paper.values()) <= 1
-
-    with log.check("mutant", "mutants of Eq. 84 miss the mpmath iterates by > MUTANT_MARGIN x tolerance: "
-                   "beta - alpha(1-beta^2), no square root, no xi (on the non-constant rates); a step with "
-                   "eta/||h||^2 fails Eq. 83") as record:
-        mutants = {f"{k[0]}/{k[1]}": v for k, v in ratios.items()
-                   if k[1] != "paper" and not (k[1] == "no-xi" and k[0] == "constant")}
-        wrong_power = prove_norm_growth(power=2)
-        record.measured = dict(mutants, wrong_power_growth=wrong_power["growth"])
-        record.passed = min(mutants.values()) > MUTANT_MARGIN and not wrong_power["growth"]
-
-    with log.check("iterates", "float64 iterates, p in {2, 3, 30}, 8-12 features each (cosines down to "
-                   "-0.99999), four schedules meeting every hypothesis (incl. the adaptive largest rate, which "
-                   "grows), 1200 steps: ||h|| and beta non-decreasing, alpha non-increasing, ||h(t)|| <= "
-                   "e^{2 theta_0/pi} ||h(0)||, theta_t <= theta_0 exp(-(pi/4)(sin theta_0/theta_0) sum alpha_i), "
-                   "gap -> 0") as record:
-        results = sweep(context.seed)
-        record.measured = results
-        record.passed = all(r["passed"] and r["converged"] for r in results.values())
-
-    with log.check("counterexample", "literal hypothesis w^T h^(0) > -1 with ||w|| = 1/2 and h^(0) = -w/||w||: "
-                   "w^T h^(0) = -1/2 > -1, yet the step is exactly 0 and the gap stays 2") as record:
-        record.measured = literal_hypothesis_counterexample()
-        record.passed = record.measured["passed"]
-
-    with log.check("condition", "bound alpha_0 <= 1 dropped (constant eta, beta_0 = 0.95): alpha_0 = 1.9 stays "
-                   "monotone; 3, 10, 50 make beta decrease, yet all converge") as record:
-        runs = large_bound_runs()
-        record.measured = runs
-        record.passed = runs["1.9"]["decreases"] == 0 and all(
-            runs[k]["decreases"] > 0 for k in ("3.0", "10.0", "50.0")) and all(
-            r["final_gap"] < 1e-8 for r in runs.values())
-
-    with log.check("condition", "'eta/||h||^2 non-increasing' dropped (eta = (1+t)^2/2, alpha_0 = 1/2, xi -> 1, "
-                   "eta >= eps): alpha_t climbs past 2 and the direction bursts back to theta ~ 0.6 again and "
-                   "again (no convergence); mpmath and float64 agree") as record:
-        record.measured = growing_rate_bursts()
-        record.passed = record.measured["passed"]
-
-    with log.check("condition", "'eta >= eps' dropped: summable eta_0 (1+t)^-2 stalls (theta_t >= theta_0 - "
-                   "alpha_0 pi^2/6 > 0), eta_0/(1+t) still converges (slowly): the sharp condition is sum eta = oo") \
-            as record:
-        record.measured = small_rate_runs()
-        record.passed = record.measured["passed"]
-
-    with log.check("condition", "'lim xi_t = 1' is implied: the adaptive largest rate grows (xi > 1) and still "
-                   "xi_t -> 1") as record:
-        record.measured = adaptive_xi_limit(context.seed)
-        record.passed = record.measured["passed"]
+@EVIDENCE.item("eq-83", kind="symbolic",
+               description="Eq. 83 for every p: the step is orthogonal to h, ||(I - h^h^T) w||^2 = ||w||^2 (1 - "
+                           "beta^2), ||h(t+1)||^2 = ||h||^2 + eta^2/||h||^2 ||(I - h^h^T) w||^2; positive combination "
+                           "h(t+1) = (1 - alpha beta) h + eta/||h|| w with 1 - alpha beta >= 0 for alpha <= 1")
+def eq_83(context, record):
+    growth = prove_norm_growth()
+    combination = prove_positive_combination()
+    record.measured = dict(growth, **{k: v for k, v in combination.items() if k != "corners"},
+                           corners=[str(c) for c in combination["corners"]])
+    record.passed = (all(growth.values()) and combination["h_coefficient"] and combination["w_coefficient"]
+                     and combination["nonnegative"])
 
 
-CORRECTION = (
-    "Lemma 10 holds with the hypothesis read on the cosine, w^T h^(0)/||w|| > -1 (the proof's beta_0 > -1); read "
-    "literally, w^T h^(0) > -1 admits h^(0) = -w/||w|| when ||w|| < 1, a fixed point. With alpha_t = "
-    "eta(t)||w||/||h(t)||^2 <= 1, Eqs. 83-84 hold exactly, beta_t is non-decreasing (for every alpha_t <= 2), "
-    "||h(t)||^2 <= ||h(0)||^2 e^{4 theta_0/pi} (theta_0 = arccos beta_0) and theta_t <= theta_0 exp(-(pi/4) "
-    "(sin theta_0/theta_0) sum_{i<t} alpha_i): so the convergence is exponential, 'lim xi_t = 1' is implied by the "
-    "other hypotheses, and eta(t) >= eps can be weakened to sum_t eta(t) = oo (necessary).")
+@EVIDENCE.item("eq-84", kind="symbolic",
+               description="Eq. 84 from the iterates: beta_{t+1} = (beta + alpha(1-beta^2))/sqrt(1 + "
+                           "alpha^2(1-beta^2)), alpha_{t+1} = xi alpha/(1 + alpha^2(1-beta^2)); Eq. 85: a fixed "
+                           "point of the alpha map has a^3 (1 - b^2) = 0, so a = 0 or b = 1")
+def eq_84(context, record):
+    facts = prove_recursion()
+    limits = prove_limit_alternative()
+    record.measured = dict(facts, eq_85_residual=str(limits["residual"]))
+    record.passed = all(facts.values()) and limits["alternative"]
 
 
-def finding_from(log):
-    """CORRECTED when the derivations and numeric checks hold and the literal reading's counterexample holds
-    (the statement needs the cosine reading); PROVED otherwise. 'condition' evidence explores what happens
-    without a hypothesis and does not bear on the verdict."""
-    return finding_from_evidence(CLAIM, log, core_kinds=("symbolic", "mpmath", "mutant", "iterates"),
-                                 correction=CORRECTION)
+@EVIDENCE.item("eq-84-symbolic-mutants", kind="mutant",
+               description="mutants of Eq. 84 (beta - alpha(1-beta^2), no square root, no xi) are not identities; "
+                           "a step with eta/||h||^2 breaks Eq. 83")
+def eq_84_symbolic_mutants(context, record):
+    broken = {"sign": "beta", "no-sqrt": "beta", "no-xi": "alpha"}
+    holds = {variant: prove_recursion(variant)[key] for variant, key in broken.items()}
+    holds["eta/||h||^2 step: Eq. 83"] = prove_norm_growth(power=2)["growth"]
+    record.measured = {"mutant is an identity": holds}
+    record.passed = not any(holds.values())
+
+
+@EVIDENCE.item("monotone-cosine", kind="symbolic",
+               description="beta_{t+1} >= beta_t for every alpha in [0, 2], beta in [-1, 1] (alpha_0 <= 1 suffices, 2 "
+                           "is sharp: alpha = 3, beta = 0.95 decreases); angle form theta_{t+1} = theta_t - atan(alpha "
+                           "sin theta_t), perpendicular part scales by 1 - alpha beta; the calculus facts behind the "
+                           "norm and angle bounds")
+def monotone_cosine(context, record):
+    monotone = prove_monotone_cosine()
+    angle = prove_angle_form()
+    before, after = decreasing_cosine_example()
+    at_two = sp.nsimplify(eq_84_step(sp.Integer(2), sp.Rational(99, 100), 1)[0])
+    record.measured = dict(monotone, **angle, bracket=str(monotone_bracket()),
+                           alpha_3_beta_095=(str(before), float(after)), alpha_2_beta_099=float(at_two))
+    record.passed = bool(all(monotone.values()) and all(angle.values()) and after < before
+                         and at_two >= sp.Rational(99, 100))
+
+
+@EVIDENCE.item("eq-84-mpmath", kind="mpmath",
+               description="Eq. 84 against mpmath iterates (context digits, p=5, 150 steps, alpha_0 = 1; constant, "
+                           "decaying, growing and adaptive rates): max one-step residual / mp tolerance <= 1")
+def eq_84_mpmath(context, record):
+    ratios = recursion_exactness(context.seed, context.dps)
+    paper = {k[0]: v for k, v in ratios.items() if k[1] == "paper"}
+    record.measured = dict(paper_residual_over_tolerance=paper)
+    record.passed = set(paper) == {"constant", "decay", "growing", "adaptive"} and max(paper.values()) <= 1
+
+
+@EVIDENCE.item("eq-84-mpmath-mutants", kind="mutant",
+               description="mutants of Eq. 84 miss the same mpmath iterates by > MUTANT_MARGIN x tolerance: beta - "
+                           "alpha(1-beta^2), no square root, no xi (on the non-constant rates)")
+def eq_84_mpmath_mutants(context, record):
+    ratios = recursion_exactness(context.seed, context.dps)
+    mutants = {f"{k[0]}/{k[1]}": v for k, v in ratios.items()
+               if k[1] != "paper" and not (k[1] == "no-xi" and k[0] == "constant")}
+    record.measured = mutants
+    record.passed = min(mutants.values()) > MUTANT_MARGIN
+
+
+@EVIDENCE.item("iterates-sweep", kind="iterates", role="correction", reading="cosine",
+               description="float64 iterates, p in {2, 3, 30}, 8-12 features each (cosines down to -0.99999), four "
+                           "schedules meeting every hypothesis (incl. the adaptive largest rate, which grows), 1200 "
+                           "steps: ||h|| and beta non-decreasing, alpha non-increasing, ||h(t)|| <= e^{2 theta_0/pi} "
+                           "||h(0)||, theta_t <= theta_0 exp(-(pi/4)(sin theta_0/theta_0) sum alpha_i), gap -> 0")
+def iterates_sweep(context, record):
+    results = sweep(context.seed)
+    record.measured = results
+    record.passed = len(results) == 12 and all(r["passed"] and r["converged"] for r in results.values())
+
+
+@EVIDENCE.item("literal-hypothesis", kind="counterexample", reading="printed",
+               description="the printed hypothesis w^T h^(0) > -1 with ||w|| = 1/2 and h^(0) = -w/||w||: w^T h^(0) = "
+                           "-1/2 > -1, yet the step is exactly 0 (SymPy) and the float64 gap stays 2")
+def literal_hypothesis(context, record):
+    record.measured = literal_hypothesis_counterexample()
+    record.passed = record.measured["literal_value"] == "-1/2" and record.measured["passed"]
+
+
+@EVIDENCE.item("rate-bound-dropped", kind="iterates",
+               description="outside the hypotheses (alpha_0 <= 1 dropped; constant eta, beta_0 = 0.95): alpha_0 = 1.9 "
+                           "stays monotone; 3, 10, 50 make beta decrease, yet all converge")
+def rate_bound_dropped(context, record):
+    runs = large_bound_runs()
+    record.measured = runs
+    record.passed = runs["1.9"]["decreases"] == 0 and all(
+        runs[k]["decreases"] > 0 for k in ("3.0", "10.0", "50.0")) and all(r["final_gap"] < 1e-8 for r in runs.values())
+
+
+@EVIDENCE.item("monotone-rate-dropped", kind="iterates",
+               description="outside the hypotheses ('eta/||h||^2 non-increasing' dropped; eta = (1+t)^2/2, alpha_0 = "
+                           "1/2, xi -> 1, eta >= eps): alpha_t climbs past 2 and the direction bursts back to theta ~ "
+                           "0.6 again and again (no convergence); mpmath and float64 agree burst for burst")
+def monotone_rate_dropped(context, record):
+    record.measured = growing_rate_bursts()
+    record.passed = (record.measured["passed"] and record.measured["largest_alpha"] > 2
+                     and record.measured["max_angle_after_first_burst"] > 0.3)
+
+
+@EVIDENCE.item("rate-floor-dropped", kind="iterates",
+               description="outside the hypotheses ('eta >= eps' dropped): summable eta_0 (1+t)^-2 stalls (theta_t >= "
+                           "theta_0 - alpha_0 pi^2/6 > 0), eta_0/(1+t) still converges, polynomially: the sharp "
+                           "condition is sum eta = oo")
+def rate_floor_dropped(context, record):
+    record.measured = small_rate_runs()
+    record.passed = record.measured["passed"]
+
+
+@EVIDENCE.item("xi-limit-implied", kind="iterates",
+               description="'lim xi_t = 1' is implied by the other hypotheses: the adaptive largest rate grows (xi > "
+                           "1) and still xi_t -> 1")
+def xi_limit_implied(context, record):
+    record.measured = adaptive_xi_limit(context.seed)
+    record.passed = record.measured["passed"]
+
+
+LEDGER = (
+    LedgerRow("Lemma 10", "Theorem 7, Lemma 11", "erratum",
+              note="the hypothesis w^T h^(0) > -1 must be read on the cosine (the proof's beta_0); read as printed it "
+                   "admits a fixed point when ||w|| < 1",
+              correction=r"\frac{w^\top\hat h(0)}{\|w\|_2}>-1",
+              counterexample=r"\|w\|_2=\tfrac12,\ \hat h(0)=-\frac{w}{\|w\|_2}:\ w^\top\hat h(0)=-\tfrac12>-1,"
+                             r"\ \hat h(t)=\hat h(0),\ \Bigl\|\hat h(t)-\frac{w}{\|w\|_2}\Bigr\|=2",
+              evidence=("lemma-10::literal-hypothesis", "lemma-10::iterates-sweep")),
+    LedgerRow("Eq. 82", "Lemma 10", "holds as reconstructed",
+              note="the limit holds under the cosine hypothesis, exponentially fast (norm and angle bounds); 'eta >= "
+                   "eps' can be weakened to sum eta = oo, which is necessary",
+              evidence=("lemma-10::iterates-sweep", "lemma-10::monotone-cosine", "lemma-10::rate-floor-dropped")),
+    LedgerRow("Eq. 83", "Proof of Lemma 10", "holds as reconstructed",
+              note="norm growth and the positive combination, with their fractions restored, are identities",
+              evidence=("lemma-10::eq-83", "lemma-10::eq-84-symbolic-mutants")),
+    LedgerRow("Eq. 84", "Proof of Lemma 10, Lemma 11", "holds as reconstructed",
+              note="the recursion for (alpha_t, beta_t) is exact (SymPy; mpmath iterates at 50 digits)",
+              evidence=("lemma-10::eq-84", "lemma-10::eq-84-mpmath", "lemma-10::eq-84-mpmath-mutants")),
+    LedgerRow("Eq. 85", "Proof of Lemma 10", "holds as reconstructed",
+              note="a limit (a, b) has a = 0 or b = 1", evidence=("lemma-10::eq-84",)),
+    LedgerRow("Proof of Lemma 10", "Lemma 10", "holds as reconstructed",
+              note="'alpha_t decreasing, beta_t increasing' holds as non-increasing / non-decreasing (for every "
+                   "alpha_t <= 2); 'lim xi_t = 1' is implied by the other hypotheses",
+              evidence=("lemma-10::monotone-cosine", "lemma-10::iterates-sweep", "lemma-10::xi-limit-implied")),
+)

@@ -47,23 +47,28 @@ import sympy as sp
 
 from ..core.precision import MUTANT_MARGIN, float_tolerance, mp_tolerance
 from ..core.spherical import AlphaPreserving, FlooredDecay, descend, mp_feature_iterates, mp_lemma10_quantities
-from ..engine.verdicts import Claim, EvidenceLog, Finding, Verdict
+from ..engine.evidence import EvidenceSet
+from ..engine.ledger import LedgerRow
+from ..engine.verdicts import Claim, Reading
 from . import lemma_10
 from .lemma_10 import alpha, beta, eq_84_step, xi
 
 CLAIM = Claim(
     id="lemma-11",
     title="The cosine tends to 1 when it starts non-negative",
-    statement="For the discrete dynamics in Eq. 84, if beta_0 >= 0 then lim_{t -> oo} beta_t = 1 (proof: Eq. 86, "
-              "1 - beta_{t+1}^2 = alpha_{t+1}/(xi_t alpha_t) (1 - beta_t^2)(1 - alpha_t beta_t)^2 <= alpha_{t+1} "
-              "eta(0)(1 - beta_0^2)/(eps alpha_0) prod_i (1 - alpha_i beta_i)^2).",
+    statement="For the discrete dynamics in Eq. 84 (under Lemma 10's hypotheses), if beta_0 >= 0 then lim_{t -> oo} "
+              "beta_t = 1 (proof: Eq. 86, 1 - beta_{t+1}^2 = alpha_{t+1}/(xi_t alpha_t) (1 - beta_t^2)(1 - alpha_t "
+              "beta_t)^2 <= alpha_{t+1} eta(0)(1 - beta_0^2)/(eps alpha_0) prod_i (1 - alpha_i beta_i)^2).",
     equations=("Eq. 84", "Eq. 86"),
-    reading=("'The discrete dynamics in Eq. 84' is read with Lemma 10's hypotheses (alpha_0 <= 1, alpha_t "
-             "non-increasing, eta(t) >= eps, xi_t -> 1): without eta >= eps (or sum eta = oo) it fails, see the "
-             "condition evidence. The garbled first line of Eq. 86 is read as 1 - beta_{t+1}^2 = alpha_{t+1} "
-             "(1 - beta_t^2)(1 - alpha_t beta_t)^2/(xi_t alpha_t), the only reading consistent with its next lines "
-             "(it is an identity, checked below)."),
-    issue=4,
+    printed="Lemma 11. For the discrete dynamics in Equation (84), if 5o > 0, then lim;_,o B = 1.",
+    readings=(Reading(
+        "printed", "for Eq. 84 under Lemma 10's hypotheses (alpha_0 <= 1, alpha_t non-increasing, eta(t) >= eps, "
+        "xi_t -> 1), beta_0 >= 0 implies lim beta_t = 1",
+        change="'5o > 0' read as beta_0 >= 0 (the proof's other case is -1 < beta_0 < 0; both readings are checked, "
+               "beta_0 = 0 included); 'the discrete dynamics in Equation (84)' carries Lemma 10's hypotheses, stated "
+               "with Eq. 84; the garbled first line of Eq. 86 read as 1 - beta_{t+1}^2 = alpha_{t+1}(1 - beta_t^2)"
+               "(1 - alpha_t beta_t)^2/(xi_t alpha_t), the only reading consistent with its next lines",
+        proof_needs=True),),
 )
 
 
@@ -86,24 +91,37 @@ def prove_factor_bounds():
     return dict(corners=corners, within=all(0 <= c <= 1 for c in corners))
 
 
-def identity_exactness(seed=0, p=4, steps=120, power=2):
-    """Max one-step residual of Eq. 86's identity (``power`` on 1 - alpha beta; 1 is a mutant) on mpmath
-    iterates, over the mp tolerance, for beta_0 in {0, 0.6} and a decaying rate (xi != 1)."""
+@cache
+def identity_iterates(seed=0, dps=50, p=4, steps=120):
+    """mpmath iterates (``dps`` digits) of Eq. 84's quantities (alphas, betas, xis) from beta_0 in {0, 0.6} under
+    a decaying rate (xi != 1), with the mp tolerance they are compared at."""
     rng = np.random.default_rng(seed)
+    runs = []
+    with mpmath.workdps(dps):
+        for cos in (0.0, 0.6):
+            w = rng.standard_normal(p)
+            u = w / np.linalg.norm(w)
+            v = rng.standard_normal(p)
+            v -= (v @ u) * u
+            h0 = 1.3 * (cos * u + np.sqrt(1 - cos ** 2) * v / np.linalg.norm(v))
+            rate0 = mpmath.mpf(1.3) ** 2 / mpmath.sqrt(mpmath.fsum(mpmath.mpf(x) ** 2 for x in w))
+            states, etas = mp_feature_iterates(h0, w, lambda t, r=rate0: r * (1 + mpmath.mpf(t) / 5) ** -1 + r / 4,
+                                               steps)
+            runs.append(mp_lemma10_quantities(states, w, etas)[:3])
+        return runs, mp_tolerance()
+
+
+def identity_exactness(seed=0, dps=50, power=2):
+    """Max one-step residual of Eq. 86's identity (``power`` on 1 - alpha beta; 1 is a mutant) on the mpmath
+    iterates of :func:`identity_iterates`, over the mp tolerance."""
+    runs, tolerance = identity_iterates(seed, dps)
     worst = 0
-    for cos in (0.0, 0.6):
-        w = rng.standard_normal(p)
-        u = w / np.linalg.norm(w)
-        v = rng.standard_normal(p)
-        v -= (v @ u) * u
-        h0 = 1.3 * (cos * u + np.sqrt(1 - cos ** 2) * v / np.linalg.norm(v))
-        rate0 = mpmath.mpf(1.3) ** 2 / mpmath.sqrt(mpmath.fsum(mpmath.mpf(x) ** 2 for x in w))
-        states, etas = mp_feature_iterates(h0, w, lambda t, r=rate0: r * (1 + mpmath.mpf(t) / 5) ** -1 + r / 4, steps)
-        alphas, betas, xis, _ = mp_lemma10_quantities(states, w, etas)
-        for t in range(steps):
-            right = alphas[t + 1] / (xis[t] * alphas[t]) * (1 - betas[t] ** 2) * (1 - alphas[t] * betas[t]) ** power
-            worst = max(worst, abs((1 - betas[t + 1] ** 2) - right))
-    return float(worst / mp_tolerance())
+    with mpmath.workdps(dps):
+        for alphas, betas, xis in runs:
+            for t in range(len(xis)):
+                right = alphas[t + 1] / (xis[t] * alphas[t]) * (1 - betas[t] ** 2) * (1 - alphas[t] * betas[t]) ** power
+                worst = max(worst, abs((1 - betas[t + 1] ** 2) - right))
+        return float(worst / tolerance)
 
 
 def start_batch(p, cosines, seed):
@@ -151,48 +169,69 @@ def nonnegative_start_runs(seed=0, p=6, steps=1000):
     return results
 
 
-def check(context) -> Finding:
-    log = EvidenceLog()
-    with mpmath.workdps(context.dps):
-        with log.check("symbolic", "Eq. 86: 1 - beta_{t+1}^2 = alpha_{t+1}/(xi_t alpha_t) (1 - beta_t^2)(1 - alpha_t "
-                       "beta_t)^2 from Eq. 84 (so the part of h perpendicular to w scales by 1 - alpha_t beta_t); "
-                       "factors 1 - alpha beta in [0, 1] for alpha, beta in [0, 1]; beta_1 = alpha_0/sqrt(1 + "
-                       "alpha_0^2) > 0 from beta_0 = 0; beta_t non-decreasing (Lemma 10)") as record:
-            identity = prove_identity()
-            factors = prove_factor_bounds()
-            monotone = lemma_10.prove_monotone_cosine()
-            record.measured = dict(identity, corners=[str(c) for c in factors["corners"]],
-                                   monotone=all(monotone.values()))
-            record.passed = bool(identity["identity"] and identity["beta_1_from_zero"] and factors["within"]
-                                 and all(monotone.values()))
+EVIDENCE = EvidenceSet(CLAIM)
 
-        with log.check("mpmath", f"Eq. 86 identity on mpmath iterates ({context.dps} digits, p=4, 120 steps, beta_0 "
-                       "in {0, 0.6}, decaying rate): max one-step residual / mp tolerance") as record:
-            ratio = identity_exactness(context.seed)
-            record.measured = dict(residual_over_tolerance=ratio)
-            record.passed = ratio <= 1
 
-        with log.check("mutant", "(1 - alpha beta)^1 instead of squared: not an identity, misses the iterates by "
-                       "> MUTANT_MARGIN x tolerance") as record:
-            miss = identity_exactness(context.seed, power=1)
-            record.measured = dict(mutant_residual_over_tolerance=miss,
-                                   symbolic_identity=prove_identity()["wrong_power_is_identity"])
-            record.passed = miss > MUTANT_MARGIN and not prove_identity()["wrong_power_is_identity"]
+@EVIDENCE.item("eq-86-identity", kind="symbolic",
+               description="Eq. 86: 1 - beta_{t+1}^2 = alpha_{t+1}/(xi_t alpha_t) (1 - beta_t^2)(1 - alpha_t beta_t)^2 "
+                           "from Eq. 84 (the part of h perpendicular to w scales by 1 - alpha_t beta_t); factors 1 - "
+                           "alpha beta in [0, 1] for alpha, beta in [0, 1]; beta_1 = alpha_0/sqrt(1 + alpha_0^2) > 0 "
+                           "from beta_0 = 0; beta_t non-decreasing (Lemma 10)")
+def eq_86_identity(context, record):
+    identity = prove_identity()
+    factors = prove_factor_bounds()
+    monotone = lemma_10.prove_monotone_cosine()
+    record.measured = dict(identity, corners=[str(c) for c in factors["corners"]], monotone=all(monotone.values()))
+    record.passed = bool(identity["identity"] and identity["beta_1_from_zero"] and factors["within"]
+                         and all(monotone.values()))
 
-    with log.check("iterates", "float64 iterates (p=6, 1000 steps) from beta_0 in {0, 0.1, 0.5, 0.9, 0.999}, four "
-                   "schedules meeting Lemma 10's hypotheses: telescoped identity, the paper's bound (eps = min eta), "
-                   "1 - beta_T <= 1e-9") as record:
-        runs = nonnegative_start_runs(context.seed)
-        record.measured = runs
-        record.passed = all(r["passed"] for r in runs.values())
 
-    with log.check("condition", "'eta >= eps' dropped: summable eta_0 (1+t)^-2 from beta_0 = 0 stalls (theta_t >= "
-                   "pi/2 - alpha_0 pi^2/6); eta_0/(1+t) converges polynomially") as record:
-        record.measured = lemma_10.small_rate_runs()
-        record.passed = record.measured["passed"]
+@EVIDENCE.item("eq-86-mpmath", kind="mpmath",
+               description="Eq. 86's identity on mpmath iterates (context digits, p=4, 120 steps, beta_0 in {0, 0.6}, "
+                           "decaying rate): max one-step residual / mp tolerance <= 1")
+def eq_86_mpmath(context, record):
+    ratio = identity_exactness(context.seed, context.dps)
+    record.measured = dict(residual_over_tolerance=ratio)
+    record.passed = ratio <= 1
 
-    core = [e for e in log.items if e.kind != "condition"]
-    if all(e.passed for e in core):
-        return Finding(CLAIM, Verdict.PROVED, log.items)
-    failed = "; ".join(e.description for e in core if not e.passed)
-    return Finding(CLAIM, Verdict.REFUTED, log.items, counterexample=f"failed: {failed}")
+
+@EVIDENCE.item("eq-86-mutant", kind="mutant",
+               description="(1 - alpha beta)^1 instead of squared: not an identity (SymPy), and misses the same mpmath "
+                           "iterates by > MUTANT_MARGIN x tolerance")
+def eq_86_mutant(context, record):
+    miss = identity_exactness(context.seed, context.dps, power=1)
+    symbolic = prove_identity()["wrong_power_is_identity"]
+    record.measured = dict(mutant_residual_over_tolerance=miss, symbolic_identity=symbolic)
+    record.passed = miss > MUTANT_MARGIN and not symbolic
+
+
+@EVIDENCE.item("nonnegative-starts", kind="iterates",
+               description="float64 iterates (p=6, 1000 steps) from beta_0 in {0, 0.1, 0.5, 0.9, 0.999}, four "
+                           "schedules meeting Lemma 10's hypotheses: the telescoped identity, the paper's bound (eps "
+                           "= min eta), 1 - beta_T <= 1e-9")
+def nonnegative_starts(context, record):
+    runs = nonnegative_start_runs(context.seed)
+    record.measured = runs
+    record.passed = len(runs) == 4 and all(r["passed"] for r in runs.values())
+
+
+@EVIDENCE.item("rate-floor-dropped", kind="iterates",
+               description="outside the hypotheses ('eta >= eps' dropped): summable eta_0 (1+t)^-2 from beta_0 = 0 "
+                           "stalls (theta_t >= pi/2 - alpha_0 pi^2/6); eta_0/(1+t) converges polynomially")
+def rate_floor_dropped(context, record):
+    record.measured = lemma_10.small_rate_runs()
+    summable = record.measured["summable (1+t)^-2"]
+    record.passed = record.measured["passed"] and summable["final_angle"] >= summable["angle_lower_bound"] > 0
+
+
+LEDGER = (
+    LedgerRow("Eq. 86", "Proof of Lemma 11", "holds as reconstructed",
+              note="the garbled first line read as 1 - beta_{t+1}^2 = alpha_{t+1}(1 - beta_t^2)(1 - alpha_t beta_t)^2"
+                   "/(xi_t alpha_t), an identity; its telescoped form and the bound with eta(t+1) >= eps hold on "
+                   "iterates",
+              evidence=("lemma-11::eq-86-identity", "lemma-11::eq-86-mpmath", "lemma-11::eq-86-mutant",
+                        "lemma-11::nonnegative-starts")),
+    LedgerRow("Lemma 11", "Proof of Lemma 10", "holds as reconstructed",
+              note="'beta_0 > 0' read as beta_0 >= 0; beta_0 = 0 converges too (beta_1 > 0)",
+              evidence=("lemma-11::eq-86-identity", "lemma-11::nonnegative-starts")),
+)

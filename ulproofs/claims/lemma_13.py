@@ -41,7 +41,9 @@ from dataclasses import dataclass, field
 import sympy as sp
 
 from ..core.structured import PROTOTYPES, SCALAR, C, StructuredMatrix
-from ..engine.verdicts import Claim, EvidenceLog, Finding, Verdict
+from ..engine.evidence import EvidenceSet
+from ..engine.ledger import LedgerRow
+from ..engine.verdicts import Claim, Reading
 
 CLAIM = Claim(
     id="lemma-13",
@@ -53,6 +55,19 @@ CLAIM = Claim(
              "minimises ||W - A||_F over S). It acts on the right, row by row, so it suffices to show that "
              "Q = I_n - (1/n) 1_n 1_n^T is the orthogonal projector onto {w : w^T 1_n = 0}. The generic n is "
              "the structured algebra's symbol C."),
+    printed=('Lemma 13. Let S denote the subspace S = {W : W1, = 0,W € R™*"}  then the projection of a p'
+             'oint A € R™*™ onto S can be denoted as lIsA = A (In — %lnlz).'),
+    readings=(Reading("printed", "Pi_S A = A (I_n - (1/n) 1_n 1_n^T), the orthogonal (Frobenius) projection onto S",
+                      change="the glyphs '%lnlz' read as (1/n) 1_n 1_n^T, as the proof's last line prints",
+                      proof_needs=True),),
+)
+
+LEDGER = (
+    LedgerRow("Proof of Lemma 13", "Appendix B.9; Lemmas 14-17 and the decomposition of Z0", "holds as reconstructed",
+              note="The statement's '%lnlz' and the proof's last line read as (1/n) 1_n 1_n^T; the projector is "
+                   "proved for every n (idempotent, symmetric, range S, rank n - 1), checked against exact dense "
+                   "projectors and by the orthogonality of the residual.",
+              evidence=("lemma-13::symbolic-proof", "lemma-13::dense-exact", "lemma-13::residual-orthogonal")),
 )
 
 
@@ -150,59 +165,56 @@ def dense_agreement(Q, ground_truth, sizes):
     return {size: (Q.dense(*size) - ground_truth(*size)).applyfunc(sp.simplify).is_zero_matrix for size in sizes}
 
 
-def finding_from(claim, log, correction=""):
-    """PROVED when every recorded piece of evidence behaved as it should, else REFUTED with the failures."""
-    failed = [e for e in log.items if not e.passed]
-    if not failed:
-        return Finding(claim, Verdict.PROVED, log.items, correction=correction)
-    counterexample = "; ".join(f"{e.description}: {e.measured}" for e in failed)
-    return Finding(claim, Verdict.REFUTED, log.items, counterexample=counterexample)
+def declare_projector_evidence(evidence, statement, prove_paper, mutants, dense_sizes, ground_truth, paper_Q,
+                               derived_Q=None, prefix=""):
+    """Declare the symbolic proof, the exact dense comparison and the mutants of one projection lemma.
 
-
-def record_projector_evidence(log, description, prove_paper, mutants, dense_sizes, ground_truth, paper_Q,
-                              derived_Q=None):
-    """Log the symbolic proof, the exact dense comparison and the mutants of one projection lemma.
-
-    ``prove_paper`` and the values of ``mutants`` are callables returning a :class:`ProjectorProof`
-    (called inside the timer, so the evidence records how long the proof takes). ``derived_Q``, when
-    given, is the projector :func:`~ulproofs.core.operator.derive_spectrum` derives; it must equal
-    ``paper_Q`` in the algebra (two independent routes to the same projector).
+    ``prove_paper`` and the values of ``mutants`` are callables returning a :class:`ProjectorProof`;
+    ``derived_Q``, when given, is a callable returning the projector
+    :func:`~ulproofs.core.operator.derive_spectrum` derives, which must equal ``paper_Q()`` in the
+    algebra (two independent routes to the same projector). ``prefix`` starts every slug.
     """
-    with log.check("symbolic", description) as record:
+    @evidence.item(f"{prefix}symbolic-proof", kind="symbolic", description=statement)
+    def symbolic_proof(context, record):
         proof = prove_paper()
         record.passed = proof.holds
         record.measured = proof.measured()
-    with log.check("exact", "dense Q equals the projector onto the span of a basis of S built from its "
-                            "definition (A^T (A A^T)^-1 A, exact SymPy)") as record:
+
+    @evidence.item(f"{prefix}dense-exact", kind="exact",
+                   description="dense Q equals the projector onto the span of a basis of S built from its "
+                               "definition (A^T (A A^T)^-1 A, exact SymPy)")
+    def dense_exact(context, record):
         start = time.perf_counter()
-        agreement = dense_agreement(paper_Q, ground_truth, dense_sizes)
+        agreement = dense_agreement(paper_Q(), ground_truth, dense_sizes)
         record.passed = all(agreement.values())
         record.measured = {"sizes (C, N)": [list(s) for s in agreement], "all agree": record.passed,
                            "seconds per size": round((time.perf_counter() - start) / len(agreement), 4)}
+
     if derived_Q is not None:
-        with log.check("symbolic", "the paper's Q equals the projector derived from B's sectors "
-                                   "(derive_spectrum)") as record:
-            record.passed = (paper_Q - derived_Q).is_zero()
+        @evidence.item(f"{prefix}derived-projector", kind="symbolic",
+                       description="the paper's Q equals the projector derived from B's sectors (derive_spectrum)")
+        def derived_projector(context, record):
+            record.passed = (paper_Q() - derived_Q()).is_zero()
             record.measured = {"agree": record.passed}
-    for name, prove_mutant in mutants.items():
-        with log.check("mutant", f"mutant '{name}' fails the proof") as record:
+
+    for number, (name, prove_mutant) in enumerate(mutants.items(), start=1):
+        @evidence.item(f"{prefix}mutant-{number}", kind="mutant", description=f"mutant '{name}' fails the proof")
+        def mutant(context, record, prove_mutant=prove_mutant):
             failures = prove_mutant().failures()
             record.passed = bool(failures)
             record.measured = {"failed checks": failures}
-    return proof
 
 
-def signed_projection_finding(claim, summary, prove, mutants, ground_truth, paper_projector, derived_projector,
-                              dense_sizes):
-    """``check()`` of Lemmas 15 and 16: :func:`record_projector_evidence` for eps = +1 and eps = -1.
+def declare_signed_projection_evidence(evidence, summary, prove, mutants, ground_truth, paper_projector,
+                                       derived_projector, dense_sizes):
+    """Lemmas 15 and 16: :func:`declare_projector_evidence` for eps = +1 and eps = -1 (slugs ``plus-``, ``minus-``).
 
     The arguments after ``summary`` are the lemma's functions of eps.
     """
-    log = EvidenceLog()
-    for eps in (1, -1):
-        record_projector_evidence(log, f"eps={eps:+d}: {summary}", lambda eps=eps: prove(eps), mutants(eps),
-                                  dense_sizes, ground_truth(eps), paper_projector(eps), derived_projector(eps))
-    return finding_from(claim, log)
+    for eps, prefix in ((1, "plus-"), (-1, "minus-")):
+        declare_projector_evidence(evidence, f"eps={eps:+d}: {summary}", lambda eps=eps: prove(eps), mutants(eps),
+                                   dense_sizes, ground_truth(eps), lambda eps=eps: paper_projector(eps),
+                                   lambda eps=eps: derived_projector(eps), prefix=prefix)
 
 
 # Lemma 13 ------------------------------------------------------------------------------------
@@ -235,11 +247,22 @@ def ground_truth(classes, examples=1):
 MUTANTS = {"1/(n+1) instead of 1/n": C + 1, "1/(2n) instead of 1/n": 2 * C}
 
 
-def check(context) -> Finding:
-    log = EvidenceLog()
-    mutants = {name: (lambda d=d: prove(paper_projector(denominator=d))) for name, d in MUTANTS.items()}
-    record_projector_evidence(
-        log, "Q = I_n - (1/n) 1 1^T: Q^2 = Q, Q^T = Q, Q 1_n = 0, I - Q = 1_n (1/n) 1_n^T, "
-        "tr Q = n - 1 = n - rank(1_n), for every n >= 1", prove, mutants,
-        dense_sizes=[(n, 1) for n in range(1, 7)], ground_truth=ground_truth, paper_Q=paper_projector())
-    return finding_from(CLAIM, log)
+EVIDENCE = EvidenceSet(CLAIM)
+declare_projector_evidence(
+    EVIDENCE, "Q = I_n - (1/n) 1 1^T: Q^2 = Q, Q^T = Q, Q 1_n = 0, I - Q = 1_n (1/n) 1_n^T, "
+    "tr Q = n - 1 = n - rank(1_n), for every n >= 1", prove,
+    {name: (lambda d=d: prove(paper_projector(denominator=d))) for name, d in MUTANTS.items()},
+    dense_sizes=[(n, 1) for n in range(1, 7)], ground_truth=ground_truth, paper_Q=paper_projector)
+
+
+@EVIDENCE.item("residual-orthogonal", kind="exact",
+               description="A - A Q is orthogonal to every vector of S for random rational A (n = 2, 5): the "
+                           "defining property of the orthogonal projection, checked on its own")
+def residual_orthogonal(context, record):
+    products = {}
+    for n in (2, 5):
+        A = sp.randMatrix(3, n, -9, 9, seed=n) / 7
+        residual = A - A * paper_projector().dense(n, 1)
+        products[n] = [(residual * w).is_zero_matrix for w in sp.ones(n, 1).T.nullspace()]
+    record.passed = all(all(v) for v in products.values())
+    record.measured = {"residual . w = 0 for every basis vector w of S, by n": products}

@@ -22,9 +22,13 @@ False
 """
 from __future__ import annotations
 
+import sympy as sp
+
 from ..core.structured import FEATURES, PROTOTYPES, C, N, StructuredMatrix
-from ..engine.verdicts import Claim, EvidenceLog, Finding
-from .lemma_13 import finding_from, prove_projector, record_projector_evidence, row_space_projector
+from ..engine.evidence import EvidenceSet
+from ..engine.ledger import LedgerRow
+from ..engine.verdicts import Claim, Reading
+from .lemma_13 import declare_projector_evidence, prove_projector, row_space_projector
 
 CLAIM = Claim(
     id="lemma-14",
@@ -35,6 +39,18 @@ CLAIM = Claim(
     reading=("Orthogonal projection in the Frobenius inner product, acting on the right (as in Lemma 13); the "
              "columns are grouped class-major, c blocks of n, matching I_c (x) 1_n. The generic c, n are the "
              "structured algebra's symbols C, N."),
+    printed=('Lemma 14. Let S denote the subspace {W : W (I. ® 1,) = 0, W € R"*"}  then the projection o'
+             'f a point A € R™ " onto S can be denoted as lIsA = A (I(m — %Ie ® lnljl).'),
+    readings=(Reading("printed", "Pi_S A = A (I_cn - (1/n) I_c (x) 1_n 1_n^T), the orthogonal (Frobenius) "
+        "projection onto S", change="'I(m' read as I_cn and '%Ie ® lnljl' as (1/n) I_c (x) 1_n 1_n^T, as the proof's "
+        "last line prints", proof_needs=True),),
+)
+
+LEDGER = (
+    LedgerRow("Proof of Lemma 14", "Appendix B.9; Lemma 17 (the projection onto E3)", "holds as reconstructed",
+              note="'I(m - %Ie (x) lnljl' read as I_cn - (1/n) I_c (x) 1_n 1_n^T, as the proof prints it; proved for "
+                   "every c, n, and a global-mean mutant is an orthogonal projector onto the wrong subspace.",
+              evidence=("lemma-14::symbolic-proof", "lemma-14::dense-exact", "lemma-14::global-mean-mutant")),
 )
 
 
@@ -77,12 +93,31 @@ MUTANTS = {
 }
 
 
-def check(context) -> Finding:
-    log = EvidenceLog()
-    mutants = {name: (lambda kw=kw: prove(paper_projector(**kw))) for name, kw in MUTANTS.items()}
-    record_projector_evidence(
-        log, "Q = I - (1/n) I_c (x) 1_n 1_n^T: Q^2 = Q, Q^T = Q, Q (I_c (x) 1_n) = 0, "
-        "I - Q = (I_c (x) 1_n)(1/n)(I_c (x) 1_n^T), tr Q = c(n-1) = cn - rank(I_c (x) 1_n), for all c, n >= 1",
-        prove, mutants, dense_sizes=[(c, n) for c in (1, 2, 3) for n in (1, 2, 3)],
-        ground_truth=ground_truth, paper_Q=paper_projector())
-    return finding_from(CLAIM, log)
+EVIDENCE = EvidenceSet(CLAIM)
+declare_projector_evidence(
+    EVIDENCE, "Q = I - (1/n) I_c (x) 1_n 1_n^T: Q^2 = Q, Q^T = Q, Q (I_c (x) 1_n) = 0, "
+    "I - Q = (I_c (x) 1_n)(1/n)(I_c (x) 1_n^T), tr Q = c(n-1) = cn - rank(I_c (x) 1_n), for all c, n >= 1",
+    prove, {name: (lambda kw=kw: prove(paper_projector(**kw))) for name, kw in MUTANTS.items()},
+    dense_sizes=[(c, n) for c in range(1, 5) for n in range(1, 5)], ground_truth=ground_truth,
+    paper_Q=paper_projector)
+
+
+@EVIDENCE.item("residual-orthogonal", kind="exact",
+               description="A - A Q is orthogonal to every vector of S for a random rational A (c = 3, n = 2)")
+def residual_orthogonal(context, record):
+    c, n = 3, 2
+    A = sp.randMatrix(2, c * n, -9, 9, seed=1) / 5
+    residual = A - A * paper_projector().dense(c, n)
+    products = [(residual * w).is_zero_matrix for w in relations().dense(c, n).T.nullspace()]
+    record.passed = all(products)
+    record.measured = {"basis vectors of S checked": len(products), "all orthogonal": record.passed}
+
+
+@EVIDENCE.item("global-mean-mutant", kind="mutant",
+               description="1_cn 1_cn^T/(cn) in place of I_c (x) 1_n 1_n^T/n is an orthogonal projector onto the "
+                           "wrong subspace: idempotent and symmetric, but its range leaves S")
+def global_mean_mutant(context, record):
+    proof = prove(paper_projector(denominator=C * N, within_classes=False))
+    record.passed = (proof.outcome["Q Q - Q"] and proof.outcome["Q^T - Q"]
+                     and not proof.outcome["Q K (range(Q) in S)"])
+    record.measured = {"failed checks": proof.failures()}

@@ -39,9 +39,11 @@ import sympy as sp
 
 from ..core.operator import derive_spectrum
 from ..core.structured import FEATURES, PROTOTYPES, SCALAR, C, N, StructuredMatrix
-from ..engine.verdicts import Claim, Finding
+from ..engine.evidence import EvidenceSet
+from ..engine.ledger import LedgerRow
+from ..engine.verdicts import Claim, Reading
 from . import lemma_13
-from .lemma_13 import prove_projector, row_space_projector, signed_projection_finding
+from .lemma_13 import declare_signed_projection_evidence, prove_projector, row_space_projector
 
 CLAIM = Claim(
     id="lemma-15",
@@ -53,6 +55,25 @@ CLAIM = Claim(
              "||(eps/sqrt N)(Z (x) 1_N^T) - H||^2 + ||Z - W||^2 over Z 1_C = 0, whose minimiser is "
              "(1/2)((eps/sqrt N) H (I_C (x) 1_N) + W) projected by Lemma 13, so P is read with H. "
              "E1^eps is read with the 1/sqrt(N) factor and the constraint W 1_C = 0 (Eq. 26)."),
+    printed=('Lemma 15. For H € RP*N W ¢ RPXY | the projection of (H, W) onto & is I5(H, W) = (& (P 1}).'
+             ' P), (98) where P = %(% (Ic®1y)+ W)(Ic — §1c1]).'),
+    readings=(Reading("printed", "Pi_1^eps(H, W) = ((eps/sqrt N)(P (x) 1_N^T), P), P = (1/2)((eps/sqrt N) H (I_C "
+        "(x) 1_N) + W)(I_C - (1/C) 1_C 1_C^T)",
+        change="the glyphs drop H before (I_C (x) 1_N); without it the sum does not typecheck "
+        "(CN x C plus p x C), and the proof's minimiser (Eq. 99) has it", proof_needs=True),),
+)
+
+LEDGER = (
+    LedgerRow("Eq. 98", "Lemma 15: the projection onto E1^eps (Theorem 2's coefficients)", "holds as reconstructed",
+              note="The OCR drops H from P; with it (the only reading that typechecks, and the minimiser of "
+                   "Eq. 99) the projector is proved for all C, N and both signs, and equals the projector derived "
+                   "from the sectors of B.",
+              evidence=("lemma-15::plus-symbolic-proof", "lemma-15::minus-symbolic-proof",
+                        "lemma-15::plus-derived-projector", "lemma-15::minus-derived-projector")),
+    LedgerRow("Eq. 99", "Proof of Lemma 15", "holds as reconstructed",
+              note="The minimisation over Z 1_C = 0 is garbled line by line; its result, "
+                   "(1/2)((eps/sqrt N) H (I_C (x) 1_N) + W) centred, is what Eq. 98 is proved to be.",
+              evidence=("lemma-15::plus-dense-exact", "lemma-15::minus-dense-exact")),
 )
 
 
@@ -132,8 +153,8 @@ def mutants(eps):
 DENSE_SIZES = [(2, 1), (3, 2), (4, 3), (3, 4)]
 
 
-def check(context) -> Finding:
-    summary = ("Q^2 = Q, Q^T = Q, Q K = 0 (range in E1), G Q = G (E1 in range), "
-               "tr Q = C - 1 = rank G (G G^T = 2(I - J/C)), for all C, N")
-    return signed_projection_finding(CLAIM, summary, prove, mutants, ground_truth, paper_projector,
-                                     derived_projector, DENSE_SIZES)
+EVIDENCE = EvidenceSet(CLAIM)
+declare_signed_projection_evidence(
+    EVIDENCE, ("Q^2 = Q, Q^T = Q, Q K = 0 (range in E1), G Q = G (E1 in range), "
+               "tr Q = C - 1 = rank G (G G^T = 2(I - J/C)), for all C, N"),
+    prove, mutants, ground_truth, paper_projector, derived_projector, DENSE_SIZES)

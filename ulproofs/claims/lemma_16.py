@@ -31,9 +31,11 @@ import sympy as sp
 
 from ..core.operator import derive_spectrum
 from ..core.structured import FEATURES, PROTOTYPES, SCALAR, C, N, StructuredMatrix
-from ..engine.verdicts import Claim, Finding
+from ..engine.evidence import EvidenceSet
+from ..engine.ledger import LedgerRow
+from ..engine.verdicts import Claim, Reading
 from . import lemma_13
-from .lemma_13 import prove_projector, row_space_projector, signed_projection_finding
+from .lemma_13 import declare_signed_projection_evidence, prove_projector, row_space_projector
 
 CLAIM = Claim(
     id="lemma-16",
@@ -44,6 +46,23 @@ CLAIM = Claim(
     reading=("The OCR prints h = (1/?)(... H 1_CN + W 1_C) with the constant unreadable; Eq. 101 minimises "
              "2C||h||^2 - 2 h^T((eps/sqrt N) H 1_CN + W 1_C), so the constant is read as 1/(2C) (and a 1/C "
              "mutant is shown to fail)."),
+    printed=('Lemma 16. For H € RP*N W ¢ RPXY the projection of (H, W) onto &5 is ... (100), the constan'
+             't of h unreadable'),
+    readings=(Reading("printed", "Pi_2^eps(H, W) = ((eps/sqrt N) h 1_CN^T, h 1_C^T), h = (1/(2C))((eps/sqrt N) H "
+        "1_CN + W 1_C)", change="the unreadable constant read as 1/(2C), the minimiser of Eq. 101 (a 1/C mutant "
+        "is shown to fail)", proof_needs=True),),
+)
+
+LEDGER = (
+    LedgerRow("Eq. 100", "Lemma 16: the projection onto E2^eps", "holds as reconstructed",
+              note="The constant of h is unreadable; read as 1/(2C), the minimiser of Eq. 101. Proved for all C, N "
+                   "and both signs; the 1/C reading fails the proof.",
+              evidence=("lemma-16::plus-symbolic-proof", "lemma-16::minus-symbolic-proof",
+                        "lemma-16::eq-101-minimiser")),
+    LedgerRow("Eq. 101", "Proof of Lemma 16", "holds as reconstructed",
+              note="The minimisation of 2C ||h||^2 - 2 h^T((eps/sqrt N) H 1_CN + W 1_C) has the minimiser 1/(2C)(...), "
+                   "checked symbolically.",
+              evidence=("lemma-16::eq-101-minimiser",)),
 )
 
 
@@ -102,8 +121,25 @@ def mutants(eps):
 DENSE_SIZES = [(2, 1), (3, 2), (4, 3), (3, 4)]
 
 
-def check(context) -> Finding:
-    summary = ("Q^2 = Q, Q^T = Q, Q K = 0 (range in E2), G Q = G (E2 in range), "
-               "tr Q = 1 = rank G (G G^T = 2C), for all C, N")
-    return signed_projection_finding(CLAIM, summary, prove, mutants, ground_truth, paper_projector,
-                                     derived_projector, DENSE_SIZES)
+EVIDENCE = EvidenceSet(CLAIM)
+declare_signed_projection_evidence(
+    EVIDENCE, ("Q^2 = Q, Q^T = Q, Q K = 0 (range in E2), G Q = G (E2 in range), "
+               "tr Q = 1 = rank G (G G^T = 2C), for all C, N"),
+    prove, mutants, ground_truth, paper_projector, derived_projector, DENSE_SIZES)
+
+
+@EVIDENCE.item("eq-101-minimiser", kind="symbolic",
+               description="the constant 1/(2C) is the minimiser of Eq. 101: d/dh of ||(eps/sqrt N) h 1^T - H||^2 + "
+                           "||h 1^T - W||^2 vanishes at h = (1/(2C))((eps/sqrt N) H 1 + W 1), and not at the 1/C "
+                           "value (one row, C = 3, N = 2, eps = -1)")
+def eq_101_minimiser(context, record):
+    h, eps, classes, examples = sp.Symbol("h", real=True), -1, 3, 2
+    x = sp.symbols(f"x0:{classes * examples}", real=True)
+    w = sp.symbols(f"w0:{classes}", real=True)
+    objective = sum((eps / sp.sqrt(examples) * h - xi) ** 2 for xi in x) + sum((h - wi) ** 2 for wi in w)
+    (minimiser,) = sp.solve(sp.diff(objective, h), h)
+    formula = (eps / sp.sqrt(examples) * sum(x) + sum(w)) / (2 * classes)
+    at_half = sp.simplify(minimiser - formula) == 0
+    at_one = sp.simplify(minimiser - 2 * formula) == 0
+    record.passed = at_half and not at_one
+    record.measured = {"minimiser": str(minimiser), "1/(2C) is the minimiser": at_half, "1/C is": at_one}

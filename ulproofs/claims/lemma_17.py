@@ -25,9 +25,11 @@ import sympy as sp
 
 from ..core.operator import derive_spectrum
 from ..core.structured import FEATURES, PROTOTYPES, C, N, StructuredMatrix
-from ..engine.verdicts import Claim, EvidenceLog, Finding
+from ..engine.evidence import EvidenceSet
+from ..engine.ledger import LedgerRow
+from ..engine.verdicts import Claim, Reading
 from . import lemma_14
-from .lemma_13 import finding_from, prove_projector, record_projector_evidence, row_space_projector
+from .lemma_13 import declare_projector_evidence, prove_projector, row_space_projector
 
 CLAIM = Claim(
     id="lemma-17",
@@ -36,6 +38,18 @@ CLAIM = Claim(
     equations=("Eq. 102", "Eq. 8", "Eq. 26"),
     reading=("The OCR prints 'H(I_CN - *I_C (x) 1_N 1_N)'; the proof cites Lemma 14 with c = C, n = N, whose "
              "projector is I_cn - (1/n) I_c (x) 1_n 1_n^T, so the constant is read as 1/N."),
+    printed=('Lemma 17. For H € RPXCN W ¢ RPXC | the projection of (H, W) onto &3 is ... H(I_CN - *I_C ®'
+             ' 1_N 1_N) ... (102)'),
+    readings=(Reading("printed", "Pi_3(H, W) = (H (I_CN - (1/N) I_C (x) 1_N 1_N^T), 0)",
+                      change="'*' read as 1/N, Lemma 14's constant with c = C, n = N, which the proof cites",
+                      proof_needs=True),),
+)
+
+LEDGER = (
+    LedgerRow("Eq. 102", "Lemma 17: the projection onto E3", "holds as reconstructed",
+              note="'*' read as 1/N (Lemma 14 with c = C, n = N, which the proof cites). Proved for all C, N and "
+                   "equal to the projector derived from the sectors of B.",
+              evidence=("lemma-17::symbolic-proof", "lemma-17::derived-projector")),
 )
 
 
@@ -82,12 +96,10 @@ def derived_projector():
 MUTANTS = {"1/(N+1) instead of 1/N": N + 1, "1/(2N) instead of 1/N": 2 * N}
 
 
-def check(context) -> Finding:
-    log = EvidenceLog()
-    mutants = {name: (lambda d=d: prove(paper_projector(denominator=d))) for name, d in MUTANTS.items()}
-    record_projector_evidence(
-        log, "Q = diag(I - (1/N) I_C (x) 1_N 1_N^T, 0): Q^2 = Q, Q^T = Q, Q K = 0 (range in E3), G Q = G "
-        "(E3 in range), tr Q = C(N-1) = rank G, for all C, N", prove, mutants,
-        dense_sizes=[(2, 1), (3, 2), (4, 3), (3, 4)], ground_truth=ground_truth, paper_Q=paper_projector(),
-        derived_Q=derived_projector())
-    return finding_from(CLAIM, log)
+EVIDENCE = EvidenceSet(CLAIM)
+declare_projector_evidence(
+    EVIDENCE, "Q = diag(I - (1/N) I_C (x) 1_N 1_N^T, 0): Q^2 = Q, Q^T = Q, Q K = 0 (range in E3), G Q = G "
+    "(E3 in range), tr Q = C(N-1) = rank G, for all C, N", prove,
+    {name: (lambda d=d: prove(paper_projector(denominator=d))) for name, d in MUTANTS.items()},
+    dense_sizes=[(2, 1), (3, 2), (4, 3), (3, 4)], ground_truth=ground_truth, paper_Q=paper_projector,
+    derived_Q=derived_projector)

@@ -255,7 +255,7 @@ def planar_descent(x0, y0, target_norms, rate, steps, scale=1.0, rescaled=False,
         alpha = effective * target_norms / n2
         beta = x / n
         recording = t % record_every == 0 or t == steps
-        if recording or stop_error is not None:     # most of a step's cost: only when it is used
+        if recording or stop_error is not None:           # the gaps only where they are used
             gaps = 2 * np.sin(np.abs(np.arctan2(y, x)) / 2)          # y < 0 after an overshoot (alpha beta > 1)
             # ||h^ - t||^2 = (1 - ||t||)^2 + ||t|| gap^2, without cancellation
             error = float(np.sqrt(np.sum((1 - target_norms) ** 2 + target_norms * gaps ** 2)))

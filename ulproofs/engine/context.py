@@ -3,6 +3,8 @@ from __future__ import annotations
 
 from dataclasses import asdict, dataclass
 
+from ..core.errors import AssumptionError
+
 
 @dataclass(frozen=True)
 class CheckContext:
@@ -21,7 +23,7 @@ class CheckContext:
 
     def __post_init__(self):
         if self.dps < 40:
-            raise ValueError("the precision policy asks for at least 40 significant digits (dps >= 40)")
+            raise AssumptionError(f"dps must be at least 40 digits by the precision policy (got {self.dps})")
 
     def as_dict(self):
         return asdict(self)

@@ -1,7 +1,8 @@
 """The registry of every claim in the paper, in the paper's order, and the verdict table.
 
-Every claim is a module in :mod:`ulproofs.claims` with ``CLAIM`` (the statement as printed and as
-read) and ``check(context)`` (the evidence, run, and the verdict it supports).
+Every claim is a module in :mod:`ulproofs.claims` with ``CLAIM`` (the statement as printed, as read
+and its readings), ``EVIDENCE`` (its declared items) and ``LEDGER`` (its rows of the errata ledger);
+:func:`run` runs the items and :func:`~ulproofs.engine.evidence.judge` gives each claim its verdict.
 
 >>> [claim.id for claim in all_claims()][:3]
 ['lemma-1', 'theorem-2', 'corollary-3']
@@ -11,22 +12,25 @@ from __future__ import annotations
 import importlib
 import json
 import platform
+import re
 import subprocess
-import time
 from functools import cache
 from pathlib import Path
+
+from ..core.errors import AssumptionError
+from .evidence import judge, run_item
 
 #: The claim modules under ulproofs.claims, one per claim.
 CHECKED_MODULES = (
     "lemma_1", "theorem_2", "corollary_3", "theorem_4", "corollary_5", "theorem_6", "theorem_7", "theorem_8",
     "eq_25", "appendix_a", "lemma_9", "lemma_10", "lemma_11", "lemma_13", "lemma_14", "lemma_15", "lemma_16",
-    "lemma_17",
+    "lemma_17", "paper_errata", "evaluation_protocol",
 )
 
 #: The paper's order of presentation.
 ORDER = ("lemma-1", "theorem-2", "corollary-3", "theorem-4", "corollary-5", "theorem-6", "theorem-7",
          "theorem-8", "eq-25", "appendix-a", "lemma-9", "lemma-10", "lemma-11", "lemma-13", "lemma-14",
-         "lemma-15", "lemma-16", "lemma-17")
+         "lemma-15", "lemma-16", "lemma-17", "paper-errata", "evaluation-protocol")
 
 
 @cache
@@ -44,16 +48,59 @@ def all_claims():
     return [module.CLAIM for module in claim_modules().values()]
 
 
+def normalise_id(text):
+    """``Theorem-2``, ``theorem2`` and ``THEOREM_2`` name the same claim: lower case, letters and digits."""
+    return re.sub(r"[^0-9a-z]", "", str(text).lower())
+
+
+def resolve_ids(names):
+    """The claim ids that ``names`` stand for, in the paper's order; an unknown name raises.
+
+    >>> resolve_ids(["Theorem-2", "lemma9"])
+    ['theorem-2', 'lemma-9']
+    """
+    known = {normalise_id(claim_id): claim_id for claim_id in claim_modules()}
+    unknown = [name for name in names if normalise_id(name) not in known]
+    if unknown:
+        raise AssumptionError(f"unknown claim id(s) {', '.join(map(repr, unknown))}; known: "
+                              + ", ".join(claim_modules()))
+    wanted = {known[normalise_id(name)] for name in names}
+    return [claim_id for claim_id in claim_modules() if claim_id in wanted]
+
+
+def evidence_items(claim_id, paper_scale=False):
+    """The declared evidence items of one claim."""
+    return claim_modules()[claim_id].EVIDENCE.items(paper_scale=paper_scale)
+
+
+#: Outcomes already run in this process, by (item id, context): pytest's per-item tests and the
+#: per-claim verdict test share them, so no item runs twice.
+_OUTCOMES = {}
+
+
+def outcome_of(item, context):
+    """The outcome of ``item`` under ``context``, run once per process."""
+    key = (item.id, context)
+    if key not in _OUTCOMES:
+        _OUTCOMES[key] = run_item(item, context)
+    return _OUTCOMES[key]
+
+
 def run(context, only=None, progress=True):
-    """Run the checks and return one Finding per claim."""
+    """Run the evidence of every claim (or of the ids in ``only``) and return one Finding per claim."""
     from tqdm.auto import tqdm
 
-    modules = {claim_id: m for claim_id, m in claim_modules().items() if only is None or claim_id in only}
+    ids = list(claim_modules()) if only is None else resolve_ids(only)
+    work = [(claim_id, item) for claim_id in ids for item in evidence_items(claim_id, context.paper_scale)]
+    outcomes = {claim_id: [] for claim_id in ids}
+    bar = tqdm(work, desc="evidence", unit="item", disable=not progress)
+    for claim_id, item in bar:
+        bar.set_postfix_str(item.id, refresh=False)
+        outcomes[claim_id].append(outcome_of(item, context))
     findings = []
-    for module in tqdm(modules.values(), desc="checking claims", disable=not progress):
-        start = time.perf_counter()
-        finding = module.check(context)
-        finding.seconds = round(time.perf_counter() - start, 3)
+    for claim_id in ids:
+        finding = judge(claim_modules()[claim_id].CLAIM, outcomes[claim_id])
+        finding.seconds = round(sum(o.seconds for o in outcomes[claim_id]), 3)
         findings.append(finding)
     return findings
 
@@ -88,23 +135,43 @@ def environment():
     }
 
 
-def findings_to_json(findings, context):
+def findings_to_json(findings, context, complete=None):
+    """The verdict record: context, environment, one entry per claim with its outcomes, and the ledger."""
+    from ..core.threads import current
+    from .ledger import ledger_rows
+
     record = {
         "paper": "On the Dynamics Under the Unhinged Loss and Beyond (arXiv 2312.07841)",
         "context": context.as_dict(),
-        "environment": environment(),
-        "claims": [],
+        "environment": {**environment(), "threads": current()},
+        "complete": (len(findings) == len(claim_modules())) if complete is None else complete,
+        "evidence_items": sum(len(f.evidence) for f in findings),
+        "claims": [finding_to_json(f) for f in findings],
+        "ledger": [row.as_dict() for row in ledger_rows()],
     }
-    for f in findings:
-        record["claims"].append({
-            "id": f.claim.id, "title": f.claim.title, "statement": f.claim.statement,
-            "equations": list(f.claim.equations), "reading": f.claim.reading, "issue": f.claim.issue,
-            "verdict": f.verdict.value, "sound": f.sound, "seconds": f.seconds,
-            "correction": f.correction, "counterexample": f.counterexample,
-            "evidence": [{"kind": e.kind, "description": e.description, "passed": e.passed,
-                          "measured": _jsonable(e.measured), "seconds": e.seconds} for e in f.evidence],
-        })
     return record
+
+
+def finding_to_json(f):
+    claim = f.claim
+    return {
+        "id": claim.id, "title": claim.title, "section": claim.section, "printed": claim.printed,
+        "statement": claim.statement, "equations": list(claim.equations), "reading": claim.reading,
+        "readings": [{"key": r.key, "text": r.text, "change": r.change, "departs": r.departs, "why": r.why,
+                      "establishes": r.establishes, "proof_needs": r.proof_needs,
+                      "verdict": f.per_reading[r.key].value if r.key in f.per_reading else None}
+                     for r in claim.readings],
+        "issue": claim.issue, "verdict": f.verdict.value, "verdict_text": f.verdict_text, "sound": f.sound,
+        "problems": f.problems, "seconds": f.seconds, "correction": f.correction,
+        "counterexample": f.counterexample,
+        "evidence": [_outcome_json(e) for e in f.evidence],
+    }
+
+
+def _outcome_json(e):
+    return {"id": e.item.id, "kind": e.item.kind, "role": e.item.role, "reading": e.item.reading,
+            "description": e.item.description, "status": e.status, "passed": e.held, "error": e.error,
+            "paper_scale": e.item.paper_scale, "measured": _jsonable(e.measured), "seconds": e.seconds}
 
 
 def _jsonable(value):
@@ -112,15 +179,22 @@ def _jsonable(value):
 
 
 def format_table(findings):
-    rows = [("claim", "verdict", "evidence", "seconds", "title")]
-    for f in findings:
-        passed = sum(e.passed for e in f.evidence)
-        evidence = f"{passed}/{len(f.evidence)} held" if f.evidence else "-"
-        rows.append((f.claim.id, f.verdict.value, evidence, f"{f.seconds:.1f}", f.claim.title))
-    widths = [max(len(r[i]) for r in rows) for i in range(4)]
+    """The verdict table as text: claims of the paper, then extensions under their own heading."""
     lines = []
-    for k, r in enumerate(rows):
-        lines.append("  ".join(r[i].ljust(widths[i]) for i in range(4)) + "  " + r[4])
-        if k == 0:
-            lines.append("  ".join("-" * w for w in widths) + "  " + "-" * 5)
+    for section, heading in (("paper", None), ("extension", "Extensions past the paper's assumptions")):
+        rows = [f for f in findings if f.claim.section == section]
+        if not rows:
+            continue
+        if heading:
+            lines += ["", heading]
+        table = [("claim", "verdict", "evidence", "seconds", "title")]
+        for f in rows:
+            held = sum(e.held for e in f.evidence)
+            evidence = f"{held}/{len(f.evidence)} held" if f.evidence else "-"
+            table.append((f.claim.id, f.verdict_text, evidence, f"{f.seconds:.1f}", f.claim.title))
+        widths = [max(len(r[i]) for r in table) for i in range(4)]
+        for k, r in enumerate(table):
+            lines.append("  ".join(r[i].ljust(widths[i]) for i in range(4)) + "  " + r[4])
+            if k == 0:
+                lines.append("  ".join("-" * w for w in widths) + "  " + "-" * 5)
     return "\n".join(lines)

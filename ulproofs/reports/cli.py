@@ -3,8 +3,9 @@
 Sub-commands:
 
 * ``check``: run every claim's checks (``--paper-scale`` adds p=512, C=100, N=10 runs);
-* ``list``: the claims with their equations and the issue that covers them;
-* ``show ID``: one claim's statement, reading, verdict and evidence, after running its checks;
+* ``list``: the claims and extensions with their equations and evidence counts;
+* ``show ID``: one claim's printed statement, readings, verdict and evidence, from the saved verdicts;
+* ``errata``: every row of the errata ledger that does not hold as printed;
 * ``latex``: a standalone LaTeX document of the verdicts and derived formulas, and a macro file;
 * ``notebooks``: build the derivation notebooks from their sources (``--check`` compares instead);
 * ``figures``: redraw the paper's numerical figures (Figs. 1, 4-9) with the theory over the iterates;
@@ -28,9 +29,6 @@ from ..core.errors import AssumptionError, CommandLineParser
 from ..core.validation import writable_folder
 from ..engine import registry
 from ..engine.context import CheckContext
-
-#: Commands on the theory side (small tensors: the "theory" thread default).
-THEORY_COMMANDS = ("check", "list", "show", "latex", "notebooks", "figures")
 
 
 def version():
@@ -79,47 +77,123 @@ def _add_context_options(parser):
                         help="torch device for iterates: cpu or cuda (default: cuda if present)")
 
 
+FULL_RECORD = Path("results/verdicts.json")
+
+
+def _partial_path(path, ids):
+    return path.with_name(f"{path.stem}.partial-{'-'.join(ids)}{path.suffix}")
+
+
+def _output_path(args, ids, complete):
+    """Where the record goes: a partial run never replaces a complete table (it goes beside it)."""
+    path = Path(args.json)
+    if complete or not path.exists():
+        return path
+    try:
+        existing_complete = json.loads(path.read_text()).get("complete", False)
+    except (OSError, ValueError):
+        existing_complete = False
+    if existing_complete and not args.force:
+        return _partial_path(path, ids)
+    return path
+
+
 def command_check(args):
+    from ..core.threads import apply_thread_policy
+
     context = _context(args)
-    findings = registry.run(context, only=set(args.only) if args.only else None, progress=not args.quiet)
+    ids = registry.resolve_ids(args.only) if args.only else list(registry.claim_modules())
+    apply_thread_policy(getattr(args, "threads", None), "theory")
+    findings = registry.run(context, only=ids, progress=not args.quiet)
+    complete = len(ids) == len(registry.claim_modules())
+    items = sum(len(f.evidence) for f in findings)
     print(registry.format_table(findings))
-    record = registry.findings_to_json(findings, context)
-    out = Path(args.json)
+    print(f"\n{len(findings)} claims, {items} evidence items"
+          + ("" if context.paper_scale else " (paper-scale items left out: --paper-scale runs them)"))
+    record = registry.findings_to_json(findings, context, complete=complete)
+    out = _output_path(args, ids, complete)
     out.parent.mkdir(parents=True, exist_ok=True)
     out.write_text(json.dumps(record, indent=2))
-    print(f"\nverdicts with evidence written to {out}")
-    broken = [f.claim.id for f in findings if not f.sound]
-    if broken:
-        print("evidence that did not behave as its verdict says: " + ", ".join(broken), file=sys.stderr)
-        return 1
-    return 0
+    note = "" if out == Path(args.json) else f" (a partial run: {args.json} holds the complete table and stays)"
+    print(f"verdicts with evidence written to {out}{note}")
+    unsound = [f for f in findings if not f.sound]
+    for f in unsound:
+        print(f"{f.claim.id}: inconclusive, the checker's own evidence did not behave: {f.problems}", file=sys.stderr)
+    return 1 if unsound else 0
 
 
 def command_list(args):
     for claim in registry.all_claims():
-        print(f"{claim.id:14s} issue {claim.issue}  {', '.join(claim.equations):40s} {claim.title}")
+        items = len(registry.evidence_items(claim.id, paper_scale=True))
+        print(f"{claim.id:30s} {claim.section:9s} {items:3d} items  {', '.join(claim.equations)[:40]:40s} "
+              f"{claim.title}")
     return 0
 
 
+def _saved_claim(path, claim_id):
+    try:
+        record = json.loads(Path(path).read_text())
+    except FileNotFoundError:
+        return None
+    return next((c for c in record["claims"] if c["id"] == claim_id), None)
+
+
 def command_show(args):
-    known = {c.id for c in registry.all_claims()}
-    if args.claim not in known:
-        print(f"unknown claim {args.claim!r}; known: {', '.join(sorted(known))}", file=sys.stderr)
-        return 2
-    (finding,) = registry.run(_context(args), only={args.claim}, progress=False)
-    claim = finding.claim
-    print(f"{claim.id}: {claim.title}\nequations: {', '.join(claim.equations)}\n\nstatement: {claim.statement}")
-    if claim.reading:
-        print(f"\nreading: {claim.reading}")
-    print(f"\nverdict: {finding.verdict.value}")
-    for label, text in (("correction", finding.correction), ("counterexample", finding.counterexample)):
-        if text:
-            print(f"{label}: {text}")
-    for e in finding.evidence:
-        print(f"\n[{'held' if e.passed else 'FAILED'}] ({e.kind}, {e.seconds:.2f} s) {e.description}")
-        for key, value in e.measured.items():
+    (claim_id,) = registry.resolve_ids([args.claim])
+    if args.rerun:
+        from ..core.threads import apply_thread_policy
+
+        apply_thread_policy(getattr(args, "threads", None), "theory")
+        (finding,) = registry.run(_context(args), only=[claim_id], progress=False)
+        saved = registry.finding_to_json(finding)
+    else:
+        saved = _saved_claim(args.json, claim_id)
+        if saved is None:
+            print(f"{claim_id} is not in {args.json}; run `ulproofs check` first, or `ulproofs show {claim_id} "
+                  "--rerun` to run its evidence now", file=sys.stderr)
+            return 2
+    print(f"{saved['id']}: {saved['title']}\nequations: {', '.join(saved['equations'])}")
+    if saved.get("printed"):
+        print(f"\nas printed: {saved['printed']}")
+    print(f"as read: {saved['statement']}")
+    for r in saved.get("readings", []):
+        label = "departs from the print" if r["departs"] else "as printed"
+        print(f"\nreading {r['key']} ({label}; {r['verdict']}): {r['text']}")
+        for name in ("change", "why"):
+            if r.get(name):
+                print(f"    {name}: {r[name]}")
+    print(f"\nverdict: {saved['verdict_text']}")
+    for label in ("correction", "counterexample", "problems"):
+        if saved.get(label):
+            print(f"{label}: {saved[label]}")
+    for e in saved["evidence"]:
+        status = e.get("status", "held" if e["passed"] else "failed")
+        print(f"\n[{status}] {e.get('id', '')} ({e['kind']}, {e['seconds']:.2f} s) {e['description']}")
+        if e.get("error"):
+            print(f"    error: {e['error']}")
+        for key, value in e["measured"].items():
             print(f"    {key}: {value}")
-    return 0 if finding.sound else 1
+    return 0 if saved["sound"] else 1
+
+
+def command_errata(args):
+    from ..engine.ledger import errata, ledger_rows
+    from .errata import format_errata
+
+    print(format_errata(errata(ledger_rows())))
+    return 0
+
+
+def command_readme(args):
+    from .readme import update
+
+    changed = update(args.source, check=args.check)
+    if args.check:
+        print("README and docs/verdicts.json are up to date" if not changed else
+              "out of date: " + ", ".join(str(p) for p in changed))
+        return 1 if changed else 0
+    print("rewrote the README's generated blocks" + (f" and {changed[-1]}" if len(changed) > 1 else ""))
+    return 0
 
 
 def command_latex(args):
@@ -221,7 +295,8 @@ def _dispatch(argv):
     args = parser.parse_args(argv)
     thread_policy.apply_thread_policy(None, "theory")
     handler = {"check": command_check, "list": command_list, "show": command_show, "latex": command_latex,
-               "notebooks": command_notebooks, "figures": command_figures}[args.command]
+               "notebooks": command_notebooks, "figures": command_figures, "errata": command_errata,
+               "readme": command_readme}[args.command]
     return handler(args)
 
 
@@ -236,16 +311,26 @@ def _parser():
                              f"{thread_policy.DEFAULTS['theory']} for the theory side and "
                              f"{thread_policy.DEFAULTS['training']} for training)")
     sub = parser.add_subparsers(dest="command", required=True, metavar="{" + ",".join(
-        ("check", "list", "show", "latex", "notebooks", "figures", "train", "reproduce")) + "}")
+        ("check", "list", "show", "errata", "readme", "latex", "notebooks", "figures", "train", "reproduce")) + "}")
     check = sub.add_parser("check", help="run the checks and print the verdict table")
     _add_context_options(check)
-    check.add_argument("--only", nargs="*", help="claim ids to check (default: all)")
-    check.add_argument("--json", default="results/verdicts.json", help="where to write the JSON record")
+    check.add_argument("--only", nargs="+", metavar="ID",
+                       help="claim ids to check, matched ignoring case and punctuation (default: all; see `list`)")
+    check.add_argument("--json", default=str(FULL_RECORD),
+                       help="where to write the JSON record (a partial run goes beside a complete one)")
+    check.add_argument("--force", action="store_true", help="let a partial run replace a complete record")
     check.add_argument("--quiet", action="store_true", help="no progress bar")
-    sub.add_parser("list", help="list the claims")
-    show = sub.add_parser("show", help="one claim in detail")
-    show.add_argument("claim")
+    sub.add_parser("list", help="list the claims and extensions with their evidence counts")
+    show = sub.add_parser("show", help="one claim in detail, from the saved verdicts (--rerun: run it now)")
+    show.add_argument("claim", help="a claim id (see `list`)")
+    show.add_argument("--json", default=str(FULL_RECORD), help="the saved verdict record to read")
+    show.add_argument("--rerun", action="store_true", help="run the claim's evidence now instead")
     _add_context_options(show)
+    sub.add_parser("errata", help="every ledger row that does not hold as printed")
+    readme = sub.add_parser("readme", help="regenerate the README's verdict table and errata summary")
+    readme.add_argument("--from", dest="source", default=None,
+                        help="a complete verdict record to commit as docs/verdicts.json first")
+    readme.add_argument("--check", action="store_true", help="only say whether the README is up to date")
     latex = sub.add_parser("latex", help="write the LaTeX document and macro file")
     latex.add_argument("--out", default="results/latex", help="output folder (default: %(default)s)")
     latex.add_argument("--force", action="store_true", help="replace the files of an earlier run")

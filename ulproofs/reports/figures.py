@@ -13,7 +13,7 @@ Every figure is written as PNG and PDF with a JSON of the plotted series, the pa
 seed and the git commit. The JSON also holds, for each curve, the *exact discrete* closed form
 (Theorem 2/4's multipliers of gradient descent: :meth:`UnconstrainedDynamics.discrete_coefficients`, and
 :func:`discrete_coefficients` from :meth:`WeightDecayDynamics.generators`) and an a-priori bound on its distance from
-the iterates (:func:`ulproofs.claims.corollary_5.rounding_bound`, the policy of
+the iterates (:func:`ulproofs.core.weight_decay.rounding_bound`, the policy of
 :mod:`ulproofs.core.precision`): ``tests/test_figures.py`` checks that the plotted iterates lie within it.
 
 Figures (``names``):
@@ -64,9 +64,9 @@ import numpy as np
 import torch
 from tqdm.auto import tqdm
 
-from ..claims import corollary_3, corollary_5
+from ..claims import corollary_3
 from ..claims.theorem_2 import UnconstrainedDynamics
-from ..claims.theorem_4 import WeightDecayDynamics
+from ..core import weight_decay
 from ..core.descent import batched_descent, default_device, gradient_descent
 from ..core.errors import AssumptionError
 from ..core.etf import simplex_etf
@@ -78,6 +78,7 @@ from ..core.spherical import SphericalProblem, random_features
 from ..core.structured import C as C_symbol
 from ..core.threads import current as current_threads
 from ..core.threads import thread_policy
+from ..core.weight_decay import WeightDecayDynamics
 
 #: Sizes and horizons. ``every``: steps between recorded points. The paper's axes show 50,000 epochs
 #: (Fig. 4; the other captions give no horizon); the reduced size keeps 2/(C-2) < 0.05 so that
@@ -104,7 +105,7 @@ FIGURE_NINE_RATES = (0.1, 0.5, 1.0, 5.0, 10.0)
 INSTABILITY_RATES = (0.1, 1.0, 2.0, 5.0, 10.0)
 
 #: Weight-decay figures: (varied, values, fixed, panels); panel = (quantity, title, y scale, reference).
-#: A reference names the rate of :func:`ulproofs.claims.corollary_5.predicted_slopes` drawn over it.
+#: A reference names the rate of :func:`ulproofs.core.weight_decay.predicted_slopes` drawn over it.
 WEIGHT_DECAY_FIGURES = {
     "4": ("decay", WEIGHT_DECAYS, dict(gamma=None, eta=0.1, ratio=1.0), (
         ("norm_W", r"(a) $\|W(t)\|$", "log", ("W", "norm_flow")),
@@ -371,7 +372,7 @@ def _observe_batch(state, targets, direction=None, accuracy=None, loss=None):
         out["accuracy"] = accuracy(state)
     result = {key: value.double().cpu().numpy() for key, value in out.items()}
     if direction is not None:
-        result["etf"] = np.array([corollary_5.etf_deviation(w.double()) for w in W])
+        result["etf"] = np.array([weight_decay.etf_deviation(w.double()) for w in W])
     return result
 
 
@@ -407,7 +408,7 @@ def unconstrained_theory(problem, H0, W0, b0, eta, steps, every, dtype=torch.flo
 
     # |Z_gd - Z_exact| <= bound (Corollary 5's a-priori float64 bound, at lambda = 0; linear in u)
     zero_decay = WeightDecayDynamics(problem, H0, W0, b0, rates, weight_decay=(0.0, 0.0))
-    bound = corollary_5.rounding_bound(problem, zero_decay, norm_all, eta)[record]
+    bound = weight_decay.rounding_bound(problem, zero_decay, norm_all, eta)[record]
     bound = bound * unit_roundoff(dtype) / unit_roundoff("float64")
     forming = float_tolerance(dtype, operations=problem.p * problem.C * (problem.N + 1))
 
@@ -529,27 +530,27 @@ def _log_ratio(norm_H, norm_W):
 
 def weight_decay_curve(dynamics, eta, decay, ratio, label, observed, accuracy=False):
     r"""A gradient-descent run (``observed``: steps, measured scalars and seconds from :func:`_run_batch`) beside
-    Theorem 4's exact discrete closed form with its a-priori bound (:class:`ulproofs.claims.corollary_5.Run`) and
+    Theorem 4's exact discrete closed form with its a-priori bound (:class:`ulproofs.core.weight_decay.Run`) and
     Theorem 4's closed form of the flow at :math:`\zeta_2=\eta t`, :math:`\zeta_1=s\eta t`, and the derived
     quantities of the figures."""
     problem, parts, rates = dynamics.problem, dynamics.parts, dynamics.rates
     H0, W0, b0 = parts.H0, parts.W0, dynamics.b0
     steps = observed["steps"]
     discrete_all = dynamics.discrete_coefficients(int(steps[-1]))
-    targets = corollary_5.target_coefficients(problem, decay, ratio)
+    targets = weight_decay.target_coefficients(problem, decay, ratio)
     measured = dict(observed["measured"])
     measured["norm_H_minus_norm_W"] = measured["norm_H"] - measured["norm_W"]
     target_norms = {}
     for name in ("P", "limit"):
         target_norms[f"distance_H_{name}"], target_norms[f"distance_W_{name}"] = (
             float(x) for x in parts.norms_HW(targets[name]))
-    run = corollary_5.Run(problem, float(eta), float(ratio), float(decay), steps, measured,
-                          corollary_5.trajectory_quantities(parts, discrete_all[steps], targets),
-                          corollary_5.rounding_bound(problem, dynamics, parts.norm(discrete_all), eta)[steps], parts,
+    run = weight_decay.Run(problem, float(eta), float(ratio), float(decay), steps, measured,
+                          weight_decay.trajectory_quantities(parts, discrete_all[steps], targets),
+                          weight_decay.rounding_bound(problem, dynamics, parts.norm(discrete_all), eta)[steps], parts,
                           target_norms, observed["seconds"])
-    theory = corollary_5.closed_form_trajectories(problem, H0, W0, b0, rates, decay, times=run.steps.astype(float))
+    theory = weight_decay.closed_form_trajectories(problem, H0, W0, b0, rates, decay, times=run.steps.astype(float))
     flow_coefficients = theory["coefficients"]
-    quantities = list(corollary_5.QUANTITIES)
+    quantities = list(weight_decay.QUANTITIES)
     measured = {q: run.measured[q] for q in quantities}
     exact = {q: run.model[q] for q in quantities}
     errors = {q: run.error_bound(q) for q in quantities}
@@ -583,8 +584,8 @@ def _weight_decay_reference(curve, quantity, reference):
     run = curve["run"]
     if reference is None:
         return None
-    slopes = corollary_5.predicted_slopes(run)
-    lam_star = corollary_5.threshold_value(run.problem)
+    slopes = weight_decay.predicted_slopes(run)
+    lam_star = weight_decay.threshold_value(run.problem)
     if reference == "distance_W_P":
         # W -> P only at lambda* (s = 1); below it ||W - P|| follows ||W||
         at_threshold = math.isclose(run.decay, lam_star, rel_tol=1e-12)
@@ -615,7 +616,7 @@ def _weight_decay_settings(name, scale):
     for value in values:
         chosen = dict(fixed, **{varied: value})
         problem = LayerPeeledProblem(size["p"], size["C"], size["N"], _gamma(chosen["gamma"], size["C"]))
-        decay = corollary_5.threshold_value(problem) if chosen["decay"] is None else float(chosen["decay"])
+        decay = weight_decay.threshold_value(problem) if chosen["decay"] is None else float(chosen["decay"])
         settings.append((value, problem, decay, float(chosen["eta"]), float(chosen["ratio"])))
     return settings
 
@@ -658,7 +659,7 @@ def _weight_decay_batch(name, scale, seed, progress, device, cache):
         return
     classes = torch.as_tensor(todo[0][1].problem.class_of_column(), device=default_device(device))
     accuracy = _BatchAccuracy(classes, [i for i, (key, *_) in enumerate(todo) if plan[key]])
-    targets = [corollary_5.target_coefficients(d.problem, decay, ratio) for _, d, decay, _, ratio in todo]
+    targets = [weight_decay.target_coefficients(d.problem, decay, ratio) for _, d, decay, _, ratio in todo]
     fixed = {}
 
     def observe(state):
@@ -692,7 +693,7 @@ def weight_decay_figure(name, scale="paper", seed=0, progress=True, device=None,
         curve["series"]["iterates"] = dict(curve["series"]["iterates"], label=curve["label"])
         curve["parameters"] = dict(gamma=problem.gamma, decay=decay, eta2=settings["eta"],
                                    eta1=settings["eta"] * settings["ratio"], s=settings["ratio"],
-                                   lambda_star=corollary_5.threshold_value(problem),
+                                   lambda_star=weight_decay.threshold_value(problem),
                                    regime=corollary_3.classify(problem))
         theory = curve["series"]["closed_form"]
         for quantity, _, _, reference in panels:
@@ -827,7 +828,7 @@ def figure_instability(scale="paper", seed=0, progress=True, device=None):
         curve["series"]["float32_error_bound"] = _series(steps, "error_bound", None,
                                                          norm_Z32=single["series"]["error_bound"]["values"]["norm_Z"])
         theory = curve["series"]["closed_form"]
-        growth = eta * corollary_5.threshold_value(problem)
+        growth = eta * weight_decay.threshold_value(problem)
         for quantity in ("norm_H", "norm_W"):
             curve["series"]["rate_" + quantity] = _reference(theory["steps"], theory["values"][quantity], growth,
                                                              quantity)

@@ -966,7 +966,8 @@ def _verdict_table(claims):
     for claim in claims:
         evidence = claim.get("evidence") or []
         held = f"{sum(bool(e['passed']) for e in evidence)}/{len(evidence)} held" if evidence else "--"
-        rows.append(rf"\texttt{{{escape_text(claim['id'])}}} & {escape_text(claim['verdict'])} & {held} & "
+        verdict = claim.get("verdict_text") or claim["verdict"]
+        rows.append(rf"\texttt{{{escape_text(claim['id'])}}} & {escape_text(verdict)} & {held} & "
                     rf"{escape_text(claim['title'])}\\")
     rows.append(r"\end{longtable}")
     return "\n".join(rows)
@@ -976,16 +977,29 @@ def _claim_section(claim):
     parts = [rf"\section{{{escape_text(claim['title'])}}}",
              rf"\noindent\texttt{{{escape_text(claim['id'])}}}, "
              rf"{escape_text(', '.join(claim.get('equations', [])))}.",
-             rf"\paragraph{{Statement.}} {escape_text(claim['statement'])}"]
+             rf"\paragraph{{Statement as read.}} {escape_text(claim['statement'])}"]
+    if claim.get("printed"):
+        parts.append(rf"\paragraph{{As printed (OCR).}} {{\small\ttfamily {escape_text(claim['printed'])}}}")
     if claim.get("reading"):
         parts.append(rf"\paragraph{{Reading.}} {escape_text(claim['reading'])}")
+    for reading in claim.get("readings", []):
+        label = "a correction that departs from the print" if reading["departs"] else "as printed"
+        verdict = f"; {reading['verdict']}" if reading.get("verdict") else ""
+        text = rf"\paragraph{{Reading \texttt{{{escape_text(reading['key'])}}} ({label}{escape_text(verdict)}).}} "
+        text += escape_text(reading["text"])
+        for key in ("change", "why"):
+            if reading.get(key):
+                text += rf" \emph{{{key.capitalize()}:}} {escape_text(reading[key])}"
+        if reading.get("proof_needs"):
+            text += r" The paper's proof needs this reading."
+        parts.append(text)
     items = formulas(claim["id"])
     if items:
         parts.append(r"\paragraph{Derived formulas.}")
         for item in items:
             parts.append(rf"{item.description} (\verb|{item.macro}|):"
                          + "\n" + rf"\[\ulfit{{{item.symbol} = {item.macro}}}\]")
-    parts.append(rf"\paragraph{{Verdict.}} \textbf{{{escape_text(claim['verdict'])}}}.")
+    parts.append(rf"\paragraph{{Verdict.}} \textbf{{{escape_text(claim.get('verdict_text') or claim['verdict'])}}}.")
     for key, label in (("correction", "Correction"), ("counterexample", "Counterexample")):
         if claim.get(key):
             parts.append(rf"\paragraph{{{label}.}} {escape_text(claim[key])}")
@@ -993,9 +1007,11 @@ def _claim_section(claim):
     if evidence:
         parts.append(r"\paragraph{Evidence.}" + "\n" + r"\begin{itemize}")
         for e in evidence:
-            status = "held" if e["passed"] else "FAILED"
-            item = (rf"\item \textbf{{{status}}} ({escape_text(e['kind'])}, {e.get('seconds', 0):.2f}\,s) "
-                    rf"{escape_text(e['description'])}")
+            status = e.get("status", "held" if e["passed"] else "failed")
+            item = (rf"\item \textbf{{{escape_text(status)}}} \texttt{{{escape_text(e.get('id', ''))}}} "
+                    rf"({escape_text(e['kind'])}, {e.get('seconds', 0):.2f}\,s) {escape_text(e['description'])}")
+            if e.get("error"):
+                item += rf"\newline{{\small {escape_text(e['error'])}}}"
             if e.get("measured"):
                 item += rf"\newline{{\small {escape_text(_measured_text(e['measured']))}}}"
             parts.append(item)
@@ -1028,17 +1044,34 @@ def report_text(record):
             claims.append(by_id[claim.id])
         else:
             claims.append({"id": claim.id, "title": claim.title, "statement": claim.statement,
-                           "equations": list(claim.equations), "reading": claim.reading,
+                           "equations": list(claim.equations), "reading": claim.reading, "section": claim.section,
                            "verdict": "not run for this report", "evidence": []})
+    paper = [c for c in claims if c.get("section", "paper") == "paper"]
+    extensions = [c for c in claims if c.get("section") == "extension"]
     environment = record.get("environment", {})
     context = record.get("context", {})
     header = (f"Commit {environment.get('commit', 'unknown')}; check context {json.dumps(context, sort_keys=True)}; "
               f"versions {json.dumps(environment.get('versions', {}), sort_keys=True)}.")
     body = [_PREAMBLE % {"macros": Path(MACRO_FILE).stem}, escape_text(header),
-            r"\section*{Verdicts}", _verdict_table(claims)]
-    body += [_claim_section(c) for c in claims]
+            r"\section*{Verdicts}", _verdict_table(paper)]
+    if extensions:
+        body += [r"\section*{Extensions past the paper's assumptions}",
+                 "These are results of ulproofs, not claims of the paper, checked to the same standard.",
+                 _verdict_table(extensions)]
+    body += [_claim_section(c) for c in paper]
+    if extensions:
+        body += [r"\part*{Extensions past the paper's assumptions}"] + [_claim_section(c) for c in extensions]
+    body += [_errata_section(record)]
     body += [_round_trip_section(), r"\end{document}", ""]
     return "\n\n".join(body)
+
+
+def _errata_section(record):
+    from ..engine.ledger import LedgerRow, errata
+    from .errata import errata_latex
+
+    rows = [LedgerRow(**{**row, "evidence": tuple(row.get("evidence", ()))}) for row in record.get("ledger", [])]
+    return errata_latex(errata(rows))
 
 
 def _json_value(value):

@@ -188,9 +188,11 @@ def evidence_table(evidence, measured=3, width=90):
     rows = ["| | kind | s | evidence | measured |", "|---|---|---|---|---|"]
     for e in evidence:
         values = "; ".join(f"{k} = {_short(v, width)}" for k, v in list(e.measured.items())[:measured])
-        rows.append(f"| {'held' if bool(e.passed) else '**FAILED**'} | {e.kind} | {e.seconds:.2f} | "
-                    f"{_cell(e.description)} | {_cell(values)} |")
+        rows.append(f"| {'held' if e.held else '**FAILED**'} | {e.item.kind} | {e.seconds:.2f} | "
+                    f"{_cell(e.item.description)} | {_cell(values)} |")
     return "\n".join(rows)
+
+
 
 
 def _short(value, width):
@@ -206,8 +208,8 @@ def show_finding(finding, measured=3):
     """Display a :class:`~ulproofs.engine.verdicts.Finding`: verdict, correction, counterexample, evidence."""
     from IPython.display import Markdown, display
 
-    parts = [f"**{finding.claim.id}: {finding.verdict.value}** "
-             f"({sum(bool(e.passed) for e in finding.evidence)}/{len(finding.evidence)} pieces of evidence held)"]
+    parts = [f"**{finding.claim.id}: {finding.verdict_text}** "
+             f"({sum(e.held for e in finding.evidence)}/{len(finding.evidence)} pieces of evidence held)"]
     if finding.correction:
         parts.append(f"**Correction.** {finding.correction}")
     if finding.counterexample:

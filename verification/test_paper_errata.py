@@ -1,0 +1,4 @@
+"""Errata outside the numbered claims: the verification suite, generated from the declared evidence."""
+from ulproofs.engine.pytest_support import claim_tests
+
+test_evidence, test_verdict = claim_tests("paper-errata", expected="true after correction")
