@@ -11,8 +11,9 @@ from ulproofs.reports import notebooks
 from ulproofs.reports.notebooks import NotebookSourceError, NotebooksOutOfDate, build_notebooks, parse_cells
 
 #: One notebook per theorem 2-8 that has its own statement (Corollaries 3 and 5, Eq. 25 and Lemmas 10-11
-#: are folded into their theorems' notebooks), and one for Lemma 1.
-EXPECTED = ("lemma_1", "theorem_2", "theorem_4", "theorem_6", "theorem_7", "theorem_8")
+#: are folded into their theorems' notebooks), one for Lemma 1, and one per extension past the paper.
+EXPECTED = ("lemma_1", "theorem_2", "theorem_4", "theorem_6", "theorem_7", "theorem_8", "extension_any_rates",
+            "extension_collapse_condition", "extension_imbalanced")
 SOURCES = notebooks.sources()
 
 

@@ -5,7 +5,17 @@ import mpmath
 import pytest
 
 from ulproofs.core.errors import AssumptionError
-from ulproofs.core.rates import Constant, CosineAnnealing, NonProportionalRatesError, RatePair, Step
+from ulproofs.core.rates import (
+    Constant,
+    CosineAnnealing,
+    LinearWarmup,
+    NonProportionalRatesError,
+    RatePair,
+    Sinusoidal,
+    Step,
+    checked_rates,
+    schedule,
+)
 
 
 def _quadrature(schedule, t):
@@ -14,10 +24,11 @@ def _quadrature(schedule, t):
     return float(mpmath.quad(lambda x: float(schedule(float(x))), pieces)) if t > 0 else 0.0
 
 
-@pytest.mark.parametrize("schedule", [Constant(0.3), Step(0.5, (2.0, 5.0), 0.1), CosineAnnealing(0.2, 7.0, 0.01)])
+@pytest.mark.parametrize("eta", [Constant(0.3), Step(0.5, (2.0, 5.0), 0.1), CosineAnnealing(0.2, 7.0, 0.01),
+                                 LinearWarmup(0.4, 3.0, 0.2), Sinusoidal(0.3, 0.7, 2.5)])
 @pytest.mark.parametrize("t", [0.0, 1.3, 4.0, 9.5])
-def test_integral_matches_quadrature(schedule, t):
-    assert float(schedule.integral(t)) == pytest.approx(_quadrature(schedule, t), rel=1e-12, abs=1e-15)
+def test_integral_matches_quadrature(eta, t):
+    assert float(eta.integral(t)) == pytest.approx(_quadrature(eta, t), rel=1e-12, abs=1e-15)
 
 
 def test_cosine_endpoints_and_hold():
@@ -56,7 +67,22 @@ def test_non_proportional_pairs_raise_naming_the_assumption(pair):
     lambda: Step(0.1, (3.0, 2.0)), lambda: Step(0.1, (1.0,), factor=0.0),
     lambda: CosineAnnealing(0.1, 0.0), lambda: CosineAnnealing(0.1, 10.0, rate_min=0.2),
     lambda: Constant(0.1).scaled(0.0),
+    lambda: LinearWarmup(-0.1, 3.0), lambda: LinearWarmup(0.1, math.inf), lambda: LinearWarmup(0.1, 3.0, 0.0),
+    lambda: LinearWarmup(0.1, 3.0, math.nan), lambda: Sinusoidal(0.1, 1.0, 2.0), lambda: Sinusoidal(0.1, -0.2, 2.0),
+    lambda: Sinusoidal(math.nan, 0.2, 2.0), lambda: Sinusoidal(0.1, 0.2, -2.0),
 ])
 def test_bad_rates_raise(make):
     with pytest.raises(AssumptionError):
         make()
+
+
+def test_schedules_by_name():
+    assert schedule("sinusoidal", rate=0.1, amplitude=0.5, period=3.0) == Sinusoidal(0.1, 0.5, 3.0)
+    with pytest.raises(AssumptionError, match="unknown learning-rate schedule 'cyclic'"):
+        schedule("cyclic", rate=0.1)
+
+
+@pytest.mark.parametrize("values", [[0.1, -0.2], [0.1, math.nan], [math.inf]])
+def test_negative_or_non_finite_rate_values_raise(values):
+    with pytest.raises(AssumptionError, match="finite and >= 0"):
+        checked_rates("eta1", values)

@@ -53,7 +53,7 @@ import mpmath
 import numpy as np
 
 from .errors import AssumptionError
-from .rates import Constant, CosineAnnealing, Step
+from .rates import Constant, CosineAnnealing, LinearWarmup, Sinusoidal, Step
 
 DEFAULT_DPS = 50
 MIN_DPS = 40
@@ -163,6 +163,12 @@ def mp_rate(schedule, t):
         low, high, period = to_mp(schedule.rate_min), to_mp(schedule.rate_max), to_mp(schedule.period)
         inside = min(max(t, 0), period)
         return low + (high - low) * (1 + mpmath.cos(mpmath.pi * inside / period)) / 2
+    if isinstance(schedule, LinearWarmup):
+        rate, warmup, start = to_mp(schedule.rate), to_mp(schedule.warmup), to_mp(schedule.start_factor)
+        return rate * (start + (1 - start) * min(max(t, 0), warmup) / warmup)
+    if isinstance(schedule, Sinusoidal):
+        return to_mp(schedule.rate) * (1 + to_mp(schedule.amplitude) * mpmath.cos(2 * mpmath.pi * t / to_mp(
+            schedule.period)))
     raise AssumptionError(f"no mpmath evaluation for schedule {schedule!r}")
 
 
@@ -185,6 +191,13 @@ def mp_integral(schedule, t):
         amplitude = (high - low) / 2
         value = low * inside + amplitude * (inside + period / mpmath.pi * mpmath.sin(mpmath.pi * inside / period))
         return value + low * max(t - period, 0)
+    if isinstance(schedule, LinearWarmup):
+        rate, warmup, start = to_mp(schedule.rate), to_mp(schedule.warmup), to_mp(schedule.start_factor)
+        inside = min(max(t, 0), warmup)
+        return rate * (start * inside + (1 - start) * inside ** 2 / (2 * warmup) + max(t - warmup, 0))
+    if isinstance(schedule, Sinusoidal):
+        omega = 2 * mpmath.pi / to_mp(schedule.period)
+        return to_mp(schedule.rate) * (t + to_mp(schedule.amplitude) * mpmath.sin(omega * t) / omega)
     raise AssumptionError(f"no mpmath evaluation for schedule {schedule!r}")
 
 
@@ -256,27 +269,35 @@ def bias_expm_solution(problem, b0, zeta2, weight_decay=(0, 0), trade_off=None, 
 
 
 def _cosine_form(schedule, start):
-    r"""(a, b, omega) with :math:`\eta(t)=a+b\cos(\omega t)` on the analytic piece starting at ``start``."""
+    r"""(a, b, omega, slope) with :math:`\eta(t)=a+b\cos(\omega t)+\text{slope}\,(t-\text{start})` on the
+    analytic piece starting at ``start``."""
+    zero = mpmath.mpf(0)
     if isinstance(schedule, CosineAnnealing) and start < schedule.period:
         low, high = to_mp(schedule.rate_min), to_mp(schedule.rate_max)
-        return (high + low) / 2, (high - low) / 2, mpmath.pi / to_mp(schedule.period)
-    return mp_rate(schedule, start), mpmath.mpf(0), mpmath.mpf(0)
+        return (high + low) / 2, (high - low) / 2, mpmath.pi / to_mp(schedule.period), zero
+    if isinstance(schedule, Sinusoidal):
+        rate = to_mp(schedule.rate)
+        return rate, rate * to_mp(schedule.amplitude), 2 * mpmath.pi / to_mp(schedule.period), zero
+    if isinstance(schedule, LinearWarmup) and start < schedule.warmup:
+        slope = to_mp(schedule.rate) * (1 - to_mp(schedule.start_factor)) / to_mp(schedule.warmup)
+        return mp_rate(schedule, start), zero, zero, slope
+    return mp_rate(schedule, start), zero, zero, zero
 
 
 def _rate_oscillators(rates, start, length):
     """The rates on the piece starting at ``start`` as functions of the rescaled time tau in [0, 1].
 
     Returns ``(initial, rates_at, oscillator)``: ``initial`` are the starting values of the extra
-    unknowns (cos and sin of omega t per cosine period), ``rates_at(extra)`` gives
-    (L eta1, L eta2) from their current values, ``oscillator(extra)`` their derivatives.
+    unknowns (cos and sin of omega t per cosine period), ``rates_at(tau, extra)`` gives
+    (L eta1, L eta2) from tau and their current values, ``oscillator(extra)`` their derivatives.
     """
     forms = [_cosine_form(schedule, start) for schedule in (rates.eta1, rates.eta2)]
-    omegas = sorted({omega for _, b, omega in forms if b != 0})
-    slot = [2 * omegas.index(omega) if b != 0 else None for _, b, omega in forms]
+    omegas = sorted({omega for _, b, omega, _ in forms if b != 0})
+    slot = [2 * omegas.index(omega) if b != 0 else None for _, b, omega, _ in forms]
 
-    def rates_at(extra):
-        return tuple(length * (a + b * extra[k]) if k is not None else length * a
-                     for (a, b, _), k in zip(forms, slot))
+    def rates_at(tau, extra):
+        return tuple(length * (a + slope * length * tau + (b * extra[k] if k is not None else 0))
+                     for (a, b, _, slope), k in zip(forms, slot))
 
     def oscillator(extra):
         out = []
@@ -309,7 +330,7 @@ def _integrate_piece(M, rates, Z, b, start, stop, decay, drift):
     decay1, decay2 = decay
 
     def derivative(tau, state):
-        eta1, eta2 = rates_at(state[size + classes:])
+        eta1, eta2 = rates_at(tau, state[size + classes:])
         out = []
         for row in range(rows):
             H, W = state[row * cols:row * cols + CN], state[row * cols + CN:(row + 1) * cols]

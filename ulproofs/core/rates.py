@@ -21,7 +21,8 @@ from dataclasses import dataclass
 import numpy as np
 
 from .errors import AssumptionError
-from .validation import real_number, schedule
+from . import validation
+from .validation import real_number
 
 
 class NonProportionalRatesError(AssumptionError):
@@ -134,7 +135,117 @@ class CosineAnnealing:
         return (self.period,)
 
 
-SCHEDULES = {"constant": Constant, "step": Step, "cosine": CosineAnnealing}
+@dataclass(frozen=True)
+class LinearWarmup:
+    r"""Linear warm-up from ``start_factor`` times ``rate`` to ``rate`` over ``warmup``, then constant.
+
+    .. math::
+
+        \eta(t)=\eta_0\Bigl(f+(1-f)\frac{t}{T}\Bigr),\quad 0\le t\le T;\qquad \eta(t)=\eta_0,\quad t\ge T.
+
+    >>> eta = LinearWarmup(1.0, warmup=4.0, start_factor=0.5)
+    >>> float(eta(0.0)), float(eta(2.0)), float(eta(9.0)), float(eta.integral(4.0))
+    (0.5, 0.75, 1.0, 3.0)
+    """
+
+    rate: float
+    warmup: float
+    start_factor: float = 0.1
+
+    def __post_init__(self):
+        object.__setattr__(self, "rate", _positive_finite("rate", self.rate))
+        object.__setattr__(self, "warmup", _positive_finite("warmup", self.warmup))
+        factor = float(self.start_factor)
+        if not math.isfinite(factor) or not 0 < factor <= 1:
+            raise AssumptionError(f"start_factor must be finite with 0 < start_factor <= 1 (got {self.start_factor!r}):"
+                                  " learning rates are positive")
+        object.__setattr__(self, "start_factor", factor)
+
+    def __call__(self, t):
+        tc = np.clip(np.asarray(t, dtype=float), 0.0, self.warmup)
+        return self.rate * (self.start_factor + (1 - self.start_factor) * tc / self.warmup)
+
+    def integral(self, t):
+        t = np.asarray(t, dtype=float)
+        tc = np.clip(t, 0.0, self.warmup)
+        inside = self.rate * (self.start_factor * tc + (1 - self.start_factor) * tc ** 2 / (2 * self.warmup))
+        return inside + self.rate * np.clip(t - self.warmup, 0.0, None)
+
+    def scaled(self, factor):
+        return LinearWarmup(self.rate * _positive_finite("scale factor s", factor), self.warmup, self.start_factor)
+
+    def breakpoints(self):
+        return (self.warmup,)
+
+
+@dataclass(frozen=True)
+class Sinusoidal:
+    r"""A rate oscillating about ``rate``: :math:`\eta(t)=\eta_0\,(1+a\cos(2\pi t/T))`, :math:`0\le a<1`.
+
+    >>> eta = Sinusoidal(2.0, amplitude=0.5, period=4.0)
+    >>> float(eta(0.0)), float(eta(2.0)), round(float(eta.integral(4.0)), 12)
+    (3.0, 1.0, 8.0)
+    """
+
+    rate: float
+    amplitude: float
+    period: float
+
+    def __post_init__(self):
+        object.__setattr__(self, "rate", _positive_finite("rate", self.rate))
+        object.__setattr__(self, "period", _positive_finite("period", self.period))
+        amplitude = float(self.amplitude)
+        if not math.isfinite(amplitude) or not 0 <= amplitude < 1:
+            raise AssumptionError(f"amplitude must be finite with 0 <= amplitude < 1 (got {self.amplitude!r}): "
+                                  "learning rates are positive")
+        object.__setattr__(self, "amplitude", amplitude)
+
+    def __call__(self, t):
+        t = np.asarray(t, dtype=float)
+        return self.rate * (1 + self.amplitude * np.cos(2 * np.pi * t / self.period))
+
+    def integral(self, t):
+        t = np.asarray(t, dtype=float)
+        return self.rate * (t + self.amplitude * self.period / (2 * np.pi) * np.sin(2 * np.pi * t / self.period))
+
+    def scaled(self, factor):
+        return Sinusoidal(self.rate * _positive_finite("scale factor s", factor), self.amplitude, self.period)
+
+    def breakpoints(self):
+        return ()
+
+
+SCHEDULES = {"constant": Constant, "step": Step, "cosine": CosineAnnealing, "warmup": LinearWarmup,
+             "sinusoidal": Sinusoidal}
+
+
+def schedule(name, **parameters):
+    """The schedule called ``name`` in :data:`SCHEDULES`, built from ``parameters`` (validated there).
+
+    >>> schedule("warmup", rate=0.1, warmup=5.0)
+    LinearWarmup(rate=0.1, warmup=5.0, start_factor=0.1)
+    >>> schedule("linear", rate=0.1)  # doctest: +ELLIPSIS
+    Traceback (most recent call last):
+    ...
+    ulproofs.core.errors.AssumptionError: unknown learning-rate schedule 'linear': the rates are one of constant, ...
+    """
+    if name not in SCHEDULES:
+        raise AssumptionError(f"unknown learning-rate schedule {name!r}: the rates are one of {', '.join(SCHEDULES)}")
+    return SCHEDULES[name](**parameters)
+
+
+def checked_rates(name, values):
+    """``values`` of the schedule ``name`` as a float array, or AssumptionError if any is negative or not finite.
+
+    For schedules given as any callable (not one of :data:`SCHEDULES`): the flow needs
+    0 <= eta(t) < infinity.
+    """
+    values = np.asarray(values, dtype=float)
+    bad = ~np.isfinite(values) | (values < 0)
+    if np.any(bad):
+        raise AssumptionError(f"{name} must be finite and >= 0 at every time (got {values[bad][0]!r}): "
+                              "learning rates are non-negative finite numbers")
+    return values
 
 
 @dataclass(frozen=True)
@@ -145,13 +256,13 @@ class RatePair:
     eta2: object
 
     def __post_init__(self):
-        schedule("eta1", self.eta1)
-        schedule("eta2", self.eta2)
+        validation.schedule("eta1", self.eta1)
+        validation.schedule("eta2", self.eta2)
 
     @classmethod
     def proportional(cls, eta2, s=1.0):
         """eta1 = s * eta2, the assumption of Theorems 2 and 4."""
-        return cls(schedule("eta2", eta2).scaled(s), eta2)
+        return cls(validation.schedule("eta2", eta2).scaled(s), eta2)
 
     def ratio(self):
         """The constant s = eta1/eta2, or NonProportionalRatesError.

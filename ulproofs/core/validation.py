@@ -64,8 +64,9 @@ def integer(name, value, low=None):
 
 
 def schedule(name, value):
-    """A learning-rate schedule of :mod:`ulproofs.core.rates` (callable with ``integral`` and ``scaled``)."""
-    if not all(hasattr(value, attribute) for attribute in ("integral", "scaled", "breakpoints")) or not callable(value):
+    """A learning-rate schedule such as those of :mod:`ulproofs.core.rates`: callable, with ``integral`` and
+    ``breakpoints``."""
+    if not all(hasattr(value, attribute) for attribute in ("integral", "breakpoints")) or not callable(value):
         raise AssumptionError(f"{name} must be a learning-rate schedule such as rates.Constant(0.1) "
                               f"(got {type(value).__name__} {value!r})")
     return value

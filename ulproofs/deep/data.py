@@ -421,6 +421,52 @@ def load_digits_dataset(train: bool = True, seed: int = 0, test_fraction: float 
                         "digits-train" if train else "digits-test")
 
 
+def parse_classes(text, num_classes: int, name: str = "classes") -> list[int]:
+    """Class indices from a comma-separated string (or a sequence of ints), checked against ``num_classes``.
+
+    Empty lists, duplicates, indices outside 0..num_classes-1 and non-integers raise
+    :class:`~ulproofs.core.errors.AssumptionError` naming ``name``.
+
+    >>> parse_classes("0, 2,5", 10)
+    [0, 2, 5]
+    >>> parse_classes("3,12", 10, "held_out")
+    Traceback (most recent call last):
+    ...
+    ulproofs.core.errors.AssumptionError: held_out names classes that do not exist: [12] (classes are 0..9)
+    """
+    items = [t.strip() for t in text.split(",") if t.strip()] if isinstance(text, str) else list(text)
+    try:
+        classes = [int(t) for t in items]
+    except (TypeError, ValueError):
+        raise AssumptionError(f"{name} must be comma-separated class indices (got {text!r})") from None
+    if not classes:
+        raise AssumptionError(f"{name} must name at least one class (got {text!r})")
+    missing = sorted(c for c in classes if not 0 <= c < num_classes)
+    if missing:
+        raise AssumptionError(f"{name} names classes that do not exist: {missing} (classes are 0..{num_classes - 1})")
+    if len(set(classes)) != len(classes):
+        raise AssumptionError(f"{name} repeats a class (got {classes})")
+    return classes
+
+
+def restrict_classes(dataset: ImageDataset, classes) -> ImageDataset:
+    """The examples of ``classes`` (see :func:`parse_classes`), relabelled 0..k-1 in the order given; k >= 2.
+
+    >>> d = ImageDataset(np.zeros((4, 1, 1, 1), np.uint8), np.array([0, 1, 2, 1]), ["a", "b", "c"], "toy")
+    >>> kept = restrict_classes(d, "2,1")
+    >>> kept.labels.tolist(), kept.classes, kept.name
+    ([1, 0, 1], ['c', 'b'], 'toy-classes2,1')
+    """
+    chosen = parse_classes(classes, len(dataset.classes))
+    if len(chosen) < 2:
+        raise AssumptionError(f"classes must name at least two classes to classify (got {chosen})")
+    relabel = np.full(len(dataset.classes), -1, dtype=np.int64)
+    relabel[chosen] = np.arange(len(chosen))
+    keep = np.flatnonzero(relabel[dataset.labels] >= 0)
+    return ImageDataset(dataset.images[keep], relabel[dataset.labels[keep]], [dataset.classes[c] for c in chosen],
+                        f"{dataset.name}-classes{','.join(map(str, chosen))}")
+
+
 # ----------------------------------------------------------------------------------------------------------------
 # Imbalance
 

@@ -36,8 +36,10 @@ Outputs in ``out_dir`` (default results/train/<preset>-seed<seed>):
   (mean per-example loss, times ||f(x)|| with rlr, without the feature penalty), train accuracy
   (augmented batches, training mode), mean train ||f(x)||, test accuracy, test ECE
   (15 equal-width bins, a fraction), test feature-norm statistics, prototype statistics of W
-  (Fig. 19 (c)-(e)), seconds; at the end OOD metrics (FPR95, AUROC, AUPR for the softmax, energy
-  and feature-norm scores, in-distribution = test set, positive) when ``ood_path`` is set.
+  (Fig. 19 (c)-(e)), ``neural_collapse`` (NC1-NC4 of :mod:`ulproofs.core.collapse` on the training
+  set in evaluation mode, prototypes = the head's W or fixed ETF, every ``collapse_every`` epochs),
+  seconds; at the end OOD metrics (FPR95, AUROC, AUPR for the softmax, energy and feature-norm
+  scores, in-distribution = test set, positive) when ``ood_path`` is set.
 * ``checkpoint.pt``: model, optimizer, scheduler, RNG states, epoch and the record so far, written
   every ``checkpoint_every`` epochs (atomically); ``resume=True`` continues from it, so a killed
   run loses at most that many epochs.
@@ -99,6 +101,7 @@ import torch.distributed as dist
 from torch.nn.parallel import DistributedDataParallel
 
 from ..core import threads, validation
+from ..core.collapse import neural_collapse
 from ..core.errors import AssumptionError, CommandLineParser
 from . import data as datasets
 from . import evaluation
@@ -121,6 +124,7 @@ class TrainConfig:
     imbalance_rho: float = 1.0          # n_max / n_min of the training set (1 = as is)
     imbalance_profile: str = "exponential"   # "exponential" (long-tailed) or "step"
     ood_path: str | None = None         # SVHN test_32x32.mat for OOD metrics; relative = under data_root
+    classes: str | None = None          # train and test on these classes only, e.g. "0,1,2" (relabelled 0..k-1)
     # model
     arch: str = "resnet_digits"         # one of models.ARCHITECTURES
     layout: str | None = None           # "cifar" / "imagenet"; None: imagenet for imagenet100
@@ -157,6 +161,7 @@ class TrainConfig:
     resume: bool = False                # continue from out_dir/checkpoint.pt when it exists
     max_epochs: int | None = None       # stop after this epoch (schedule still spans `epochs`)
     progress: bool = True               # tqdm bar (process 0 only)
+    collapse_every: int = 1             # epochs between neural-collapse metrics (and the last epoch); 0 = never
 
     def __post_init__(self):
         _check_field_types(self)
@@ -174,6 +179,8 @@ class TrainConfig:
             raise AssumptionError("SGD needs lr > 0, weight_decay >= 0, 0 <= momentum < 1 and feature_reg >= 0 "
                                   f"(got lr={self.lr}, weight_decay={self.weight_decay}, momentum={self.momentum}, "
                                   f"feature_reg={self.feature_reg})")
+        if self.collapse_every < 0:
+            raise AssumptionError(f"collapse_every must be >= 0 epochs (got {self.collapse_every})")
         if self.shift < 0 or self.checkpoint_every < 0 or not self.max_feature_norm > 0 or not self.width > 0:
             raise AssumptionError(f"shift and checkpoint_every must be >= 0, max_feature_norm and width > 0 (got "
                                   f"shift={self.shift}, checkpoint_every={self.checkpoint_every}, "
@@ -358,6 +365,8 @@ def load_data(config):
         train = datasets.load_image_folder(root / "train", first=100, size=config.image_size, name="imagenet100-train")
         test = datasets.load_image_folder(root / "val", classes=train.classes, size=config.image_size,
                                           name="imagenet100-val")
+    if config.classes is not None:
+        train, test = datasets.restrict_classes(train, config.classes), datasets.restrict_classes(test, config.classes)
     if config.imbalance_rho > 1:
         train = datasets.imbalance(train, config.imbalance_rho, config.imbalance_profile, seed=config.data_seed)
     ood = None if config.ood_path is None else datasets.load_svhn_mat(ood_file(config))
@@ -440,12 +449,36 @@ def _predict(model, images, mean, std, device, config, autocast):
     return torch.cat(features), torch.cat(logits)
 
 
+def _neural_collapse(features, logits, labels, head):
+    """NC1-NC4 of :mod:`ulproofs.core.collapse` on (evaluation-mode) features; None if any value is non-finite."""
+    prototypes = head.prototypes().double().cpu().T.numpy()      # C x p: the linear layer's W or the fixed ETF
+    if not (torch.isfinite(features).all() and np.isfinite(prototypes).all()):
+        return None
+    metrics = neural_collapse(features.double().numpy(), labels, prototypes, logits.argmax(1).numpy())
+    return {key: metrics[key] for key in ("nc1", "nc2_equinorm", "nc2_equiangle", "nc3_self_duality",
+                                          "nc4_ncc_mismatch")}
+
+
 def _ood_metrics(test_features, test_logits, ood_features, ood_logits):
     scores = {"softmax": evaluation.softmax_score, "energy": evaluation.energy_score}
     result = {name: evaluation.ood_metrics(score(test_logits), score(ood_logits)) for name, score in scores.items()}
     result["feature_norm"] = evaluation.ood_metrics(evaluation.feature_norm_score(test_features),
                                                     evaluation.feature_norm_score(ood_features))
     return result
+
+
+def build_model(config, num_classes, in_channels):
+    """The network and head of a resolved ``config`` as initialised from ``config.seed`` (before training)."""
+    torch.manual_seed(config.seed)
+    arch_options = {"in_channels": in_channels, "relu_before_head": config.relu_before_head}
+    if config.arch == "resnet_digits":
+        arch_options["width"] = 0.25 * config.width
+    else:
+        arch_options.update(layout=config.layout, width=config.width)
+    model = ARCHITECTURES[config.arch](num_classes, **arch_options)
+    model.head = make_head(config.loss, model.feature_dim, num_classes, gamma=config.gamma,
+                           etf_scale=config.etf_scale, etf_seed=config.etf_seed)
+    return model
 
 
 class TrainingInterrupted(KeyboardInterrupt):
@@ -523,15 +556,7 @@ def _run(config, force=False):
     mean = torch.as_tensor(mean_np, dtype=dtype, device=device).view(1, -1, 1, 1)
     std = torch.as_tensor(np.where(std_np > 0, std_np, 1.0), dtype=dtype, device=device).view(1, -1, 1, 1)
 
-    torch.manual_seed(config.seed)
-    arch_options = {"in_channels": train_set.images.shape[3], "relu_before_head": config.relu_before_head}
-    if config.arch == "resnet_digits":
-        arch_options["width"] = 0.25 * config.width
-    else:
-        arch_options.update(layout=config.layout, width=config.width)
-    model = ARCHITECTURES[config.arch](num_classes, **arch_options)
-    model.head = make_head(config.loss, model.feature_dim, num_classes, gamma=config.gamma,
-                           etf_scale=config.etf_scale, etf_seed=config.etf_seed)
+    model = build_model(config, num_classes, train_set.images.shape[3])
     if world > 1 and config.sync_bn:
         model = synchronize_batch_norm(model, device.type)
     model = model.to(device, dtype, memory_format=memory_format)
@@ -658,6 +683,9 @@ def _run(config, force=False):
                                                                         test_set.labels, config.ece_bins),
                          test_feature_norm=evaluation.feature_norm_statistics(test_features),
                          prototypes=evaluation.prototype_statistics(core.head.prototypes().double().cpu()))
+            if config.collapse_every and (epoch % config.collapse_every == 0 or epoch == last_epoch):
+                train_features, train_logits = _predict(core, train_set.images, mean, std, device, config, autocast)
+                entry["neural_collapse"] = _neural_collapse(train_features, train_logits, train_set.labels, core.head)
             if progress is not None:
                 progress.set_postfix(epoch=epoch, loss=f"{entry['train_loss']:.4f}",
                                      test_acc=f"{entry['test_accuracy']:.4f}")

@@ -24,13 +24,15 @@ from .evidence import judge, run_item
 CHECKED_MODULES = (
     "lemma_1", "theorem_2", "corollary_3", "theorem_4", "corollary_5", "theorem_6", "theorem_7", "theorem_8",
     "eq_25", "appendix_a", "lemma_9", "lemma_10", "lemma_11", "lemma_13", "lemma_14", "lemma_15", "lemma_16",
-    "lemma_17", "paper_errata", "evaluation_protocol",
+    "lemma_17", "paper_errata", "evaluation_protocol", "extension_any_rates", "extension_collapse_condition",
+    "extension_imbalanced",
 )
 
 #: The paper's order of presentation.
 ORDER = ("lemma-1", "theorem-2", "corollary-3", "theorem-4", "corollary-5", "theorem-6", "theorem-7",
          "theorem-8", "eq-25", "appendix-a", "lemma-9", "lemma-10", "lemma-11", "lemma-13", "lemma-14",
-         "lemma-15", "lemma-16", "lemma-17", "paper-errata", "evaluation-protocol")
+         "lemma-15", "lemma-16", "lemma-17", "paper-errata", "evaluation-protocol", "extension-any-rates",
+         "extension-collapse-condition", "extension-imbalanced")
 
 
 @cache

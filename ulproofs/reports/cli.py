@@ -10,7 +10,8 @@ Sub-commands:
 * ``notebooks``: build the derivation notebooks from their sources (``--check`` compares instead);
 * ``figures``: redraw the paper's numerical figures (Figs. 1, 4-9) with the theory over the iterates;
 * ``train``: train a network (default: the digits preset, which runs on any machine);
-* ``reproduce``: the paper's deep-network tables and figures given the data, and the CPU digits study.
+* ``reproduce``: the paper's deep-network tables and figures given the data, and the CPU digits studies
+  (``digits``, ``digits-theory``, ``digits-ood``, ``digits-lt``).
 
 Options of every command: ``--threads N`` (before or after the command; default: the policy of
 :mod:`ulproofs.core.threads`, environment variable ULPROOFS_THREADS) and ``--version``. A bad input exits
@@ -290,6 +291,10 @@ def _dispatch(argv):
         from ..deep.experiments import main as experiments_main
 
         rest = argv[1:]
+        if rest[:1] and rest[0] in ("digits-theory", "digits-ood", "digits-lt"):
+            from ..deep.studies import main as studies_main
+
+            return studies_main(rest)
         return experiments_main(rest if rest[:1] == ["digits"] else ["reproduce", *rest])
     parser = _parser()
     args = parser.parse_args(argv)
@@ -348,8 +353,9 @@ def _parser():
     figures.add_argument("--json", action="store_true", help="print the written files as JSON instead of a summary")
     figures.add_argument("--quiet", action="store_true", help="no progress bars")
     sub.add_parser("train", help="train a network (see: python -m ulproofs train --help)", add_help=False)
-    sub.add_parser("reproduce", help="fig2, fig19, table2-table6 given the data, and the CPU study 'digits' "
-                                     "(see: python -m ulproofs reproduce --help)", add_help=False)
+    sub.add_parser("reproduce", help="fig2, fig19, table2-table6 given the data; the CPU digits studies (digits, "
+                                     "digits-theory, digits-ood, digits-lt; see: python -m ulproofs reproduce --help)",
+                   add_help=False)
     return parser
 
 

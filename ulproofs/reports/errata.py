@@ -83,7 +83,7 @@ def errata_latex(rows):
     One row per reference of the paper that does not hold as printed (1 of 1 rows).
     \subsection*{Errata (1)}
     \begin{itemize}
-    \item \textbf{Footnote 8.} \emph{Used in:} Section 3.1.\\ needs eta\_2 != 0
+    \item \textbf{Footnote 8.} \emph{Used in:} Section 3.1.\\\relax{} needs eta\_2 != 0
     \par\emph{Correction:}
     \[ \eta_1=s\,\eta_2 \]
     \emph{Counterexample to the print:}
@@ -102,7 +102,7 @@ def errata_latex(rows):
         parts += [rf"\subsection*{{{_HEADINGS[status]} ({len(members)})}}", r"\begin{itemize}"]
         for row in members:
             entry = [rf"\item \textbf{{{escape_text(row.ref)}.}} \emph{{Used in:}} {escape_text(row.used_in)}."
-                     + (rf"\\ {escape_text(row.note)}" if row.note else "")]
+                     + (rf"\\\relax{{}} {escape_text(row.note)}" if row.note else "")]
             if row.correction:
                 entry += [r"\par\emph{Correction:}", rf"\[ {row.correction} \]"]
             if row.counterexample:

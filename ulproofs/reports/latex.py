@@ -719,6 +719,18 @@ def _bracket():
     return -monotone_bracket()
 
 
+# --- Extensions past the paper's assumptions -----------------------------------------------------
+def _register_extensions():
+    """Each extension module declares ``FORMULAS``, keyword arguments of :class:`Formula`."""
+    from ..claims import extension_any_rates, extension_collapse_condition, extension_imbalanced
+
+    for module in (extension_any_rates, extension_collapse_condition, extension_imbalanced):
+        _REGISTRY.extend(Formula(**spec) for spec in module.FORMULAS)
+
+
+_register_extensions()
+
+
 # ------------------------------------------------------------------------------------------------
 # Round trip
 # ------------------------------------------------------------------------------------------------

@@ -1,0 +1,4 @@
+"""Extension (any two learning-rate schedules): the verification suite, generated from the declared evidence."""
+from ulproofs.engine.pytest_support import claim_tests
+
+test_evidence, test_verdict = claim_tests("extension-any-rates", expected="proved")
