@@ -20,8 +20,8 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from .errors import AssumptionError
 from . import validation
+from .errors import AssumptionError
 from .validation import real_number
 
 
