@@ -106,6 +106,7 @@ def checkpoints(tmp_path):
     whole = (folders["truncated"] / "checkpoint.pt").read_bytes()
     (folders["truncated"] / "checkpoint.pt").write_bytes(whole[:len(whole) // 2])
     (folders["random"] / "checkpoint.pt").write_bytes(np.random.default_rng(0).bytes(4096))
+    (tmp_path / "study.md").write_text("a committed study\n")
     return folders
 
 
@@ -137,6 +138,10 @@ CLI_CASES = {
     "reproduce fig2 --datasets mnist": (["reproduce", "fig2", "--datasets", "mnist", "--dry-run", "--out", "{tmp}/r"],
                                         "unknown data set 'mnist'.*known: digits, cifar10"),
     "reproduce unknown artefact": (["reproduce", "nope"], "invalid choice: 'nope'"),
+    "reproduce digits over a committed study": (["reproduce", "digits", "--doc", "{tmp}/study.md"],
+                                                "study.md exists .*--force"),
+    "reproduce digits-theory over a committed study": (["reproduce", "digits-theory", "--doc", "{tmp}/study.md"],
+                                                       "study.md exists .*--force"),
 }
 if not torch.cuda.is_available():
     CLI_CASES["check --device cuda without CUDA"] = (["check", "--device", "cuda"], "CUDA is not available")

@@ -89,7 +89,7 @@ def gradient_descent(problem, H0, W0, b0, rates, steps, record_steps=None, obser
     decay_H, decay_W = weight_decay_pair(weight_decay)
     device = default_device(device)
     check_every = CHECK_EVERY[device.type == "cpu"] if check_every is None else int(check_every)
-    if stop_non_finite and check_every > 1:
+    if stop_non_finite and check_every > 1:     # the run itself (a negative count: this interval, no second pass)
         try:
             return gradient_descent(problem, H0, W0, b0, rates, steps, record_steps, observe, method, device, dtype,
                                     keep_states, progress, weight_decay, train_prototypes, True,
