@@ -1,4 +1,4 @@
-r"""The thread policy, in one place: how many threads torch (and its BLAS) may use.
+r"""The thread policy, in one place: how many threads torch and NumPy's BLAS may use.
 
 The theory side's tensors are small (p x C at most a few hundred thousand entries per step): with
 more than one thread, synchronisation costs more than it saves, and a busy neighbour on a shared
@@ -52,11 +52,13 @@ def resolve_threads(threads=None, workload="theory"):
 
 
 def apply_thread_policy(threads=None, workload="theory"):
-    """Set torch's intra-op thread count by the policy and return it."""
+    """Set torch's intra-op thread count and NumPy's BLAS threads (through threadpoolctl) by the policy; return it."""
     import torch
+    from threadpoolctl import threadpool_limits
 
     count = resolve_threads(threads, workload)
     torch.set_num_threads(count)
+    threadpool_limits(count)
     return count
 
 
@@ -69,10 +71,12 @@ def thread_policy(threads=None, workload="theory"):
     True
     """
     import torch
+    from threadpoolctl import threadpool_limits
 
     saved = torch.get_num_threads()
     try:
-        yield apply_thread_policy(threads, workload)
+        with threadpool_limits(resolve_threads(threads, workload)):
+            yield apply_thread_policy(threads, workload)
     finally:
         torch.set_num_threads(saved)
 
