@@ -42,12 +42,13 @@ import torch
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 from ulproofs.claims.theorem_2 import UnconstrainedDynamics, prove_flow_equation  # noqa: E402
-from ulproofs.claims.theorem_4 import WeightDecayDynamics, threshold  # noqa: E402
 from ulproofs.core import threads  # noqa: E402
 from ulproofs.core.descent import METHODS, batched_descent, gradient_descent  # noqa: E402
 from ulproofs.core.operator import derive_spectrum  # noqa: E402
 from ulproofs.core.rates import Constant, RatePair  # noqa: E402
 from ulproofs.core.setting import LayerPeeledProblem  # noqa: E402
+from ulproofs.core.weight_decay import WeightDecayDynamics  # noqa: E402
+from ulproofs.core.weight_decay import threshold_value as threshold  # noqa: E402
 from ulproofs.engine.context import PAPER_SCALE  # noqa: E402
 
 TARGET_STEPS_PER_SECOND = 5000
