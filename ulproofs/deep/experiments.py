@@ -777,7 +777,7 @@ def main(argv=None):
     from ..core import threads
     from .train import DATASETS, parse_overrides
 
-    parser = CommandLineParser(prog="python -m ulproofs.deep.experiments",
+    parser = CommandLineParser(prog="python -m ulproofs",
                                description="Reproduce the paper's tables and figures; the CPU digits study.")
     sub = parser.add_subparsers(dest="command", required=True)
     rep = sub.add_parser("reproduce", help="train the runs of one artefact and write its table",
