@@ -781,10 +781,12 @@ def main(argv=None):
                                description="Reproduce the paper's tables and figures; the CPU digits study.")
     sub = parser.add_subparsers(dest="command", required=True)
     rep = sub.add_parser("reproduce", help="train the runs of one artefact and write its table",
-                         epilog="The CPU study on scikit-learn's digits: python -m ulproofs reproduce digits "
-                                "[--seeds ...] [--epochs N] [--force] (see reproduce digits --help).")
+                         epilog="The CPU studies on scikit-learn's digits: python -m ulproofs reproduce "
+                                "digits|digits-theory|digits-ood|digits-lt [--seeds ...] [--epochs N] [--force] "
+                                "(see reproduce digits --help).")
     rep.add_argument("artefact", choices=sorted(ARTEFACTS),
-                     help=f"one of {', '.join(sorted(ARTEFACTS))} (or 'digits', the CPU study)")
+                     help=f"one of {', '.join(sorted(ARTEFACTS))} (or a CPU study: digits, digits-theory, "
+                          "digits-ood, digits-lt)")
     rep.add_argument("--data-root", default="data", help="folder of cifar-10-batches-py, cifar-100-python, svhn/, "
                                                          "or ImageNet's train/ and val/ (default: data)")
     rep.add_argument("--out", default="results/reproduce", help="tables, figures and runs/ (default: %(default)s)")
