@@ -717,22 +717,33 @@ def digits_study(seeds=(0, 1, 2, 3, 4), epochs=30, runs_dir="results/digits", do
 
 def _digits_observations(summaries):
     """Sentences computed from the numbers (so that they stay true when the study is rerun)."""
+    from .studies import paired_difference
+
     def mean(name, key):
         values = [s[key] for s in summaries[name] if s[key] is not None]
         return float(np.mean(values)) if values else math.nan
 
-    lines = ["## What the numbers say (computed)", ""]
+    def change(base, other, key):
+        return paired_difference([s[key] for s in summaries[base]], [s[key] for s in summaries[other]])
+
+    lines = ["## What the numbers say (computed)", "",
+             "Δ: the paired per-seed difference, mean ± half-width of its 95% t-interval; 'within noise' when the "
+             "interval contains 0.", ""]
     for base in ("digits-ce", "digits-ul-pal"):
         for lam in ("1e-04", "1e-03"):
             reg = f"{base}-efr{lam}"
             lines.append(f"* {base} → λ={lam}: test ‖f(x)‖ {mean(base, 'test_feature_norm'):.3g} → "
                          f"{mean(reg, 'test_feature_norm'):.3g}, ECE {100 * mean(base, 'test_ece'):.2f}% → "
-                         f"{100 * mean(reg, 'test_ece'):.2f}%, accuracy {100 * mean(base, 'test_accuracy'):.2f}% → "
-                         f"{100 * mean(reg, 'test_accuracy'):.2f}%.")
+                         f"{100 * mean(reg, 'test_ece'):.2f}% ({change(base, reg, 'test_ece')}), accuracy "
+                         f"{100 * mean(base, 'test_accuracy'):.2f}% → {100 * mean(reg, 'test_accuracy'):.2f}% "
+                         f"({change(base, reg, 'test_accuracy')}).")
+    lines.append(f"* digits-ce → digits-ul-pal: accuracy {change('digits-ce', 'digits-ul-pal', 'test_accuracy')}, "
+                 f"ECE {change('digits-ce', 'digits-ul-pal', 'test_ece')}.")
     for base in ("digits-lt10-ce", "digits-lt10-ul-pal"):
         reg = f"{base}-efr1e-03"
         lines.append(f"* {base} → λ=1e-03: accuracy {100 * mean(base, 'test_accuracy'):.2f}% → "
-                     f"{100 * mean(reg, 'test_accuracy'):.2f}%, ECE {100 * mean(base, 'test_ece'):.2f}% → "
+                     f"{100 * mean(reg, 'test_accuracy'):.2f}% ({change(base, reg, 'test_accuracy')}), "
+                     f"ECE {100 * mean(base, 'test_ece'):.2f}% → "
                      f"{100 * mean(reg, 'test_ece'):.2f}%.")
     lines.append(f"* digits-ul-fnpal: accuracy {100 * mean('digits-ul-fnpal', 'test_accuracy'):.2f}% at mean "
                  f"confidence {100 * mean('digits-ul-fnpal', 'test_confidence'):.2f}%: its logits are cosines "

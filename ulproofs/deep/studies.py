@@ -92,6 +92,20 @@ def contains_verdict(interval, value):
     return "agrees" if interval["low"] <= value <= interval["high"] else "disagrees"
 
 
+def paired_difference(base, other, scale=100.0, unit=" pp"):
+    """'other - base' per seed as 'Δ mean ± half-width (real / within noise)', None entries dropped pairwise.
+
+    >>> paired_difference([0.90, 0.91, 0.92], [0.95, 0.97, 0.96])
+    'Δ +5.00 ± 2.48 pp (real)'
+    """
+    diffs = [scale * (b - a) for a, b in zip(base, other) if a is not None and b is not None]
+    if len(diffs) < 2:
+        return "Δ not measurable"
+    interval = t_interval(diffs)
+    word = "within noise" if interval["low"] <= 0 <= interval["high"] else "real"
+    return f"Δ {interval['mean']:+.2f} ± {interval['half_width']:.2f}{unit} ({word})"
+
+
 def check_seeds(seeds):
     """Distinct integer seeds, at least 2 (an interval needs them)."""
     seeds = tuple(int(s) for s in seeds)
@@ -181,12 +195,20 @@ def predict(model, images, train_set, config):
     return _predict(model, images, mean, std, torch.device("cpu"), config, contextlib.nullcontext())
 
 
-def _environment(threads, wall, trained, seeds, epochs, command):
+def _environment(threads, wall, trained, seeds, epochs, command, previous):
+    """The record's provenance; an invocation that only reuses finished runs keeps the wall time and run count of
+    the invocation that trained them (from ``previous``, the study's earlier JSON record, when it matches)."""
     from ..core.threads import current
     from ..engine.registry import git_commit
 
-    return {"command": command, "git_commit": git_commit(), "torch_threads": current(), "threads_requested": threads,
-            "wall_seconds": wall, "runs_trained": trained, "seeds": list(seeds), "epochs": epochs}
+    env = {"command": command, "git_commit": git_commit(), "torch_threads": current(), "threads_requested": threads,
+           "wall_seconds": wall, "runs_trained": trained, "seeds": list(seeds), "epochs": epochs}
+    if not trained and Path(previous).is_file():
+        earlier = json.loads(Path(previous).read_text())
+        if earlier.get("seeds") == list(seeds) and earlier.get("epochs") == epochs and earlier.get("runs_trained"):
+            env.update(wall_seconds=earlier["wall_seconds"], runs_trained=earlier["runs_trained"],
+                       regenerated_in_seconds=wall)
+    return env
 
 
 def _run_seconds(results):
@@ -194,7 +216,10 @@ def _run_seconds(results):
 
 
 def _time_line(env, results):
-    return (f"Time: {env['wall_seconds'] / 60:.1f} min wall for this invocation ({env['runs_trained']} runs trained, "
+    regenerated = (f" (this document regenerated from the finished runs in {env['regenerated_in_seconds']:.0f} s)"
+                   if "regenerated_in_seconds" in env else "")
+    return (f"Time: {env['wall_seconds'] / 60:.1f} min wall for the invocation that trained the runs{regenerated} "
+            f"({env['runs_trained']} runs trained, "
             f"{sum(len(r) for r in results.values())} used; {_run_seconds(results):.0f} s inside their training "
             f"loops), {env['torch_threads']} torch thread(s) on a shared 2-core CPU; commit {env['git_commit']}. "
             "No GPU was available to this work.")
@@ -352,6 +377,7 @@ def _plain_measurements(runs):
         norms = [e["prototypes"]["max_norm"] for e in record["epochs"]]
         slope = _slope(epochs, np.log(norms)) if len(epochs) >= 2 else None
         rows.append({"seed": record["seed"], "phi_init": phi_init, "phi_final": phi_final,
+                     "log_norms": np.log(norms).tolist(),
                      "delta_phi": phi_final - phi_init, "growth_slope": slope, "epochs_recorded": len(epochs),
                      "min_angle_degrees": record["epochs"][-1]["prototypes"]["min_angle_degrees"],
                      "diverged_at_epoch": (record["diverged"] or {}).get("diverged_at_epoch")})
@@ -399,6 +425,12 @@ def evaluate_theory(results):
         if len(ratios) >= 2:
             entry["ratio"] = t_interval(ratios)
             entry["verdict"] = contains_verdict(entry["ratio"], predicted_ratio)
+            # post hoc: both slopes over the same epochs (those recorded at both γ), so the same learning rates
+            window = [min(len(lo["log_norms"]), len(h["log_norms"])) for lo, h in zip(low, high)]
+            same = [_slope(range(k), h["log_norms"][:k]) / _slope(range(k), lo["log_norms"][:k])
+                    for lo, h, k in zip(low, high, window) if k >= 2]
+            if len(same) >= 2:
+                entry["post_hoc_same_epochs"] = {"epochs": window, "ratio": t_interval(same)}
         else:
             entry["verdict"] = f"not measurable ({len(ratios)} seed(s) with two recorded epochs at both γ)"
         growth[relu] = entry
@@ -415,6 +447,7 @@ def evaluate_theory(results):
         ratio = t_interval([n / predicted for n in norms])
         limits[f"{lam:g}"] = {"lambda": lam, "predicted": predicted, "measured": t_interval(norms), "ratio": ratio,
                               "verdict": contains_verdict(ratio, 1.0),
+                              "train_accuracy": t_interval([r["epochs"][-1]["train_accuracy"] for r, _ in runs]),
                               "test_norm": t_interval([r["epochs"][-1]["test_feature_norm"]["mean"] for r, _ in runs])}
         logs.append((lam, norms))
     out["thm6-limit"] = limits
@@ -423,6 +456,12 @@ def evaluate_theory(results):
                   for i in range(min(len(n) for _, n in logs))]
         interval = t_interval(slopes)
         out["thm6-slope"] = {"slope": interval, "predicted": -1.0, "verdict": contains_verdict(interval, -1.0)}
+        fitted = [(lam, norms) for lam, norms in logs if limits[f"{lam:g}"]["train_accuracy"]["mean"] >= 0.99]
+        if len(fitted) >= 2 and len(fitted) < len(logs):      # post hoc: only the λ at which training fitted
+            slopes = [_slope(np.log([lam for lam, _ in fitted]), np.log([norms[i] for _, norms in fitted]))
+                      for i in range(min(len(n) for _, n in fitted))]
+            out["thm6-slope"]["post_hoc_fitted"] = {"lambdas": [lam for lam, _ in fitted],
+                                                    "slope": t_interval(slopes)}
 
     pal = [(record, d) for record, d in results.get("UL-PAL", []) if len(record["epochs"]) >= 4]
     if len(pal) >= 2:
@@ -477,13 +516,22 @@ def _theory_summary(measured):
         value = _iv(entry["ratio"]) if "ratio" in entry else "—"
         lines.append(f"| cor3-growth | {relu} | slope ratio {value} (predicted {entry['predicted']:.3g}) | "
                      f"{entry['verdict']} |")
+        if "post_hoc_same_epochs" in entry:
+            same = entry["post_hoc_same_epochs"]
+            lines.append(f"| cor3-growth (post hoc, not pre-stated) | {relu}, both γ over the first "
+                         f"{same['epochs']} epochs | slope ratio {_iv(same['ratio'])} | — |")
     for lam, entry in measured.get("thm6-limit", {}).items():
         lines.append(f"| thm6-limit | λ={lam} | ‖f‖ {_iv(entry['measured'])} vs {entry['predicted']:.4g}: ratio "
-                     f"{_iv(entry['ratio'])} | {entry['verdict']} |")
+                     f"{_iv(entry['ratio'])} (train acc {_iv(entry['train_accuracy'], 3, 100)}%) | "
+                     f"{entry['verdict']} |")
     if "thm6-slope" in measured:
         entry = measured["thm6-slope"]
         lines.append(f"| thm6-slope | λ in {list(LAMBDAS)} | slope {_iv(entry['slope'], 4)} (predicted -1) | "
                      f"{entry['verdict']} |")
+        if "post_hoc_fitted" in entry:
+            fitted = entry["post_hoc_fitted"]
+            lines.append(f"| thm6-slope (post hoc, not pre-stated) | λ in {fitted['lambdas']} (train acc ≥ 99%) | "
+                         f"slope {_iv(fitted['slope'], 4)} | — |")
     if "thm6-no-decay" in measured:
         entry = measured["thm6-no-decay"]
         lines.append(f"| thm6-no-decay | UL-PAL λ=0 | r {_iv(entry['ratio'])} (ζ ratio {entry['predicted']:.3f}) | "
@@ -498,6 +546,17 @@ def _theory_summary(measured):
                      f"{entry['fnpal_epochs']} vs {entry['rlr_epochs']}: difference {_iv(entry['difference'])} | "
                      f"{entry['verdict']} |")
     return lines
+
+
+def _verdict_counts(rows):
+    """'Summary: ...' of the pre-stated rows of the results table, grouped by verdict."""
+    groups = {}
+    for row in rows:
+        cells = [c.strip() for c in row.strip("|").split("|")]
+        if "post hoc" not in cells[0]:
+            groups.setdefault(cells[-1], []).append(f"{cells[0]} ({cells[1]})")
+    return "Summary of the pre-stated predictions: " + "; ".join(
+        f"**{verdict}** ({len(items)}): " + ", ".join(items) for verdict, items in sorted(groups.items())) + "."
 
 
 NC_KEYS = ("nc1", "nc2_equinorm", "nc2_equiangle", "nc3_self_duality", "nc4_ncc_mismatch")
@@ -577,7 +636,9 @@ def digits_theory(seeds=SEEDS, epochs=EPOCHS, runs_dir=RUNS, doc="docs/digits_th
                                      figures / "neural-collapse.png")]
     command = (f"OMP_NUM_THREADS=1 python -m ulproofs reproduce digits-theory --seeds {' '.join(map(str, seeds))} "
                f"--epochs {epochs}")
-    env = _environment(threads, time.perf_counter() - started, trained, seeds, epochs, command)
+    env = _environment(threads, time.perf_counter() - started, trained, seeds, epochs, command,
+                       figures / "digits_theory.json")
+    rows = _theory_summary(measured)
     nc_rows = []
     for label in ("CE", "UL-PAL", f"UL-PAL λ={1e-3:g}", "UL-FNPAL", "UL-FNPAL + RLR"):
         runs = [r for r, _ in results.get(label, []) if r["epochs"][-1].get("neural_collapse")]
@@ -607,13 +668,18 @@ def digits_theory(seeds=SEEDS, epochs=EPOCHS, runs_dir=RUNS, doc="docs/digits_th
         "network maps both into the same effective feature rate η1.", "",
         "## Results", "",
         "| prediction | condition | measured (mean ± 95% half-width) | verdict |", "|---|---|---|---|",
-        *_theory_summary(measured), "",
+        *rows, "", _verdict_counts(rows), "",
         "Per-seed numbers, divergence epochs and every interval are in `digits/digits_theory.json`. Plain UL runs "
         "stop when a feature norm exceeds 1e6 (then the last recorded epoch is measured).", "",
         "![theory](digits/theory.png)", "",
         "## Neural collapse at the last epoch (train features, evaluation mode)", "",
         "| run | " + " | ".join(NC_KEYS) + " |", "|---" * (len(NC_KEYS) + 1) + "|", *nc_rows, "",
         "![neural collapse](digits/neural-collapse.png)", "",
+        "Means over seeds, log scale; an NC4 of exactly 0 is drawn at 1e-6.", "",
+        "Post-hoc rows (marked) were added after the runs to locate a disagreement; they carry no verdict. The "
+        "pre-stated growth comparison fits each γ over all its recorded epochs, so the slowly diverging γ = 0.05 "
+        "runs include later epochs at a smaller cosine learning rate than the 4 epochs of γ = 1.0; the same-epochs "
+        "row removes that difference.", "",
     ]
     record = {**env, "predictions": [item.__dict__ for item in PREDICTIONS], "measured": measured,
               "runs": {label: [str(d) for _, d in runs] for label, runs in results.items()},
@@ -695,7 +761,8 @@ def digits_ood(seeds=SEEDS, epochs=EPOCHS, runs_dir=RUNS, doc="docs/digits_ood.m
     command = (f"OMP_NUM_THREADS=1 python -m ulproofs reproduce digits-ood --seeds {' '.join(map(str, seeds))} "
                f"--epochs {epochs} --in-classes {','.join(map(str, inside))} "
                f"--held-out {','.join(map(str, outside))}")
-    env = _environment(threads, time.perf_counter() - started, trained, seeds, epochs, command)
+    env = _environment(threads, time.perf_counter() - started, trained, seeds, epochs, command,
+                       Path(figures) / "digits_ood.json")
     lines = [
         "# OOD detection on digits: held-out classes and inverted images (Tables 3 and 6's layout)", "",
         f"Trained on digit classes {inside} (their train split), in-distribution = their test split (positive); "
@@ -822,7 +889,8 @@ def digits_lt(seeds=SEEDS, epochs=EPOCHS, runs_dir=RUNS, doc="docs/digits_lt.md"
         cells[(row, column)] = [list(v) for v in zip(*values)]
     command = (f"OMP_NUM_THREADS=1 python -m ulproofs reproduce digits-lt --seeds {' '.join(map(str, seeds))} "
                f"--epochs {epochs} --rhos {' '.join(f'{r:g}' for r in rhos)} --profiles {' '.join(profiles)}")
-    env = _environment(threads, time.perf_counter() - started, trained, seeds, epochs, command)
+    env = _environment(threads, time.perf_counter() - started, trained, seeds, epochs, command,
+                       Path(figures) / "digits_lt.json")
     names = [column for column, _ in columns]
     lines = [
         "# Long-tailed and step-imbalanced digits (Table 2's layout)", "",
