@@ -39,6 +39,7 @@ import torch.nn.functional as F
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
+from ulproofs.core import threads  # noqa: E402
 from ulproofs.deep.data import imbalanced_counts  # noqa: E402
 from ulproofs.deep.models import ARCHITECTURES  # noqa: E402
 from ulproofs.deep.train import PRESETS, preset  # noqa: E402
@@ -123,10 +124,11 @@ def main(argv=None):
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--out", default="results/bench_resnets.json")
     parser.add_argument("--iterations", type=int, default=2, help="timed CPU steps per network")
-    parser.add_argument("--threads", type=int, default=None, help="torch CPU threads (default: torch's choice)")
+    parser.add_argument("--threads", default=None,
+                        help="torch CPU threads (default: the training thread policy, $ULPROOFS_THREADS or "
+                             f"{threads.DEFAULTS['training']}, as `ulproofs train` runs)")
     args = parser.parse_args(argv)
-    if args.threads:
-        torch.set_num_threads(args.threads)
+    threads.apply_thread_policy(args.threads, "training")
     started = time.perf_counter()
     measurements, throughput = [], {"cpu": {}}
     devices = [("cpu", torch.device("cpu"), args.iterations, 1)]
@@ -153,7 +155,8 @@ def main(argv=None):
     record = {
         "benchmark": "bench_resnets", "git_commit": git_commit(), "python": platform.python_version(),
         "versions": {"torch": str(torch.__version__), "numpy": np.__version__},
-        "cpu": {"processor": platform.processor() or platform.machine(), "torch_threads": torch.get_num_threads()},
+        "cpu": {"processor": platform.processor() or platform.machine(), "torch_threads": threads.current()},
+        "threads": threads.current(),
         "cuda": torch.cuda.get_device_name() if torch.cuda.is_available() else None,
         "assumptions": {"imagenet100_train_images": 100 * 1267, "cifar_train_images": 50000,
                         "digits_train_images": DIGITS_TRAIN_IMAGES, "excluded": "evaluation pass and data loading",

@@ -2,7 +2,7 @@
 
 Usage::
 
-    python benchmarks/bench_spine.py [--out results/bench_spine.json] [--seconds 2] [--seed 0]
+    python benchmarks/bench_spine.py [--out results/bench_spine.json] [--seconds 2] [--seed 0] [--threads N]
 
 Reports, in one run,
 
@@ -11,7 +11,10 @@ Reports, in one run,
 2. gradient-descent throughput at the paper's scale (p=512, C=100, N=10, float64) for the
    update rules "dense", "structured" and "class-mean" (warm-up, then about ``--seconds`` of
    steps each), and the speed-up over "dense" (targets: class-mean >= 5,000 steps/s and >= 15x
-   dense);
+   dense), with the default thread policy (:mod:`ulproofs.core.threads`) both on an idle machine and
+   with another process busy on one core (the benchmark starts and stops that process itself);
+   and the batched runs of the figures (:func:`~ulproofs.core.descent.batched_descent`, five runs at once)
+   against the same five runs one after the other;
 3. the closed form at the paper's scale: constructing the decomposition, then coefficients,
    norms and distances at 1,000 times (target <= 1 s), and forming Z(t) at a few times;
 4. Theorem 4's closed form under weight decay at the paper's scale for many weight decays at
@@ -39,11 +42,13 @@ import torch
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 from ulproofs.claims.theorem_2 import UnconstrainedDynamics, prove_flow_equation  # noqa: E402
-from ulproofs.claims.theorem_4 import WeightDecayDynamics, threshold  # noqa: E402
-from ulproofs.core.descent import METHODS, gradient_descent  # noqa: E402
+from ulproofs.core import threads  # noqa: E402
+from ulproofs.core.descent import METHODS, batched_descent, gradient_descent  # noqa: E402
 from ulproofs.core.operator import derive_spectrum  # noqa: E402
 from ulproofs.core.rates import Constant, RatePair  # noqa: E402
 from ulproofs.core.setting import LayerPeeledProblem  # noqa: E402
+from ulproofs.core.weight_decay import WeightDecayDynamics  # noqa: E402
+from ulproofs.core.weight_decay import threshold_value as threshold  # noqa: E402
 from ulproofs.engine.context import PAPER_SCALE  # noqa: E402
 
 TARGET_STEPS_PER_SECOND = 5000
@@ -158,10 +163,34 @@ def bench_weight_decay(seed, decays=100, times=1000):
             "final_norm_at_smallest_and_largest_decay": [float(final[0]), float(final[-1])]}
 
 
+def bench_batched(seed, device, steps=2000, runs=5):
+    """Five class-mean runs of one figure (gamma, eta, weight decay varied) as one batch vs one after the other."""
+    problems = [LayerPeeledProblem(**PAPER_SCALE, gamma=g) for g in np.linspace(0.0, 0.02, runs)]
+    rng = np.random.default_rng(seed)
+    start = (rng.standard_normal((problems[0].p, problems[0].examples)),
+             rng.standard_normal((problems[0].p, problems[0].C)), np.zeros(problems[0].C))
+    rates = [RatePair.proportional(Constant(eta)) for eta in np.linspace(0.05, 0.2, runs)]
+    decays = [(d, d) for d in np.linspace(0.0, 2e-3, runs)]
+    batched_descent(problems, [start] * runs, rates, 10, [], lambda state: None, decays, device=device)   # warm-up
+    *_, batched = batched_descent(problems, [start] * runs, rates, steps, [], lambda state: None, decays,
+                                  device=device)
+    one_by_one = sum(timed(gradient_descent, pb, *start, r, steps, record_steps=[], weight_decay=d,
+                           device=device)[1] for pb, r, d in zip(problems, rates, decays))
+    return {"runs": runs, "steps": steps, "batched_s": batched, "one_by_one_s": one_by_one,
+            "run_steps_per_s_batched": runs * steps / batched, "run_steps_per_s_one_by_one": runs * steps / one_by_one,
+            "speedup": one_by_one / batched}
+
+
+def busy_core():
+    """Another process spinning on one core (started here, stopped by the caller)."""
+    return subprocess.Popen([sys.executable, "-c", "while True: pass"])
+
+
 def environment(seed, seconds, device):
     return {"python": sys.version.split()[0], "torch": torch.__version__, "numpy": np.__version__,
             "sympy": sympy.__version__, "mpmath": mpmath.__version__, "platform": platform.platform(),
-            "cpu_count": os.cpu_count(), "torch_threads": torch.get_num_threads(), "device": str(device),
+            "cpu_count": os.cpu_count(), "torch_threads": threads.current(), "threads": threads.current(),
+            "device": str(device),
             "seed": seed, "seconds_per_method": seconds, "git": git_commit(),
             "timestamp": time.strftime("%Y-%m-%dT%H:%M:%S%z")}
 
@@ -173,10 +202,15 @@ def print_table(report):
           f"prove_flow_equation {symbolic['prove_flow_equation_s']:.3f} s")
     print(f"\ngradient descent, p={PAPER_SCALE['p']}, C={PAPER_SCALE['C']}, N={PAPER_SCALE['N']}, float64, "
           f"{report['environment']['device']}, {report['environment']['torch_threads']} threads")
-    print(f"{'method':<12}{'steps':>8}{'seconds':>10}{'steps/s':>12}{'vs dense':>10}")
-    for method, row in descent.items():
-        print(f"{method:<12}{row['steps']:>8}{row['seconds']:>10.3f}{row['steps_per_s']:>12.1f}"
-              f"{row['speedup_vs_dense']:>9.1f}x")
+    print(f"{'method':<12}{'condition':<16}{'steps':>8}{'seconds':>10}{'steps/s':>12}{'vs dense':>10}")
+    for condition, rows in (("idle", descent), ("one core busy", report["descent_busy_core"])):
+        for method, row in rows.items():
+            print(f"{method:<12}{condition:<16}{row['steps']:>8}{row['seconds']:>10.3f}{row['steps_per_s']:>12.1f}"
+                  f"{row['speedup_vs_dense']:>9.1f}x")
+    for condition, row in report["batched"].items():
+        print(f"batched runs ({condition}): {row['runs']} runs x {row['steps']} steps in {row['batched_s']:.2f} s vs "
+              f"{row['one_by_one_s']:.2f} s one by one ({row['speedup']:.1f}x; "
+              f"{row['run_steps_per_s_batched']:.0f} vs {row['run_steps_per_s_one_by_one']:.0f} run-steps/s)")
     print(f"\nclosed form: decomposition {closed['decomposition_construction_s']:.3f} s; "
           f"coefficients + norms + distances at {closed['times']} times "
           f"{closed['coefficients_norms_distances_s']:.4f} s; "
@@ -193,25 +227,38 @@ def main(argv=None):
     parser.add_argument("--out", default="results/bench_spine.json", help="where to write the JSON report")
     parser.add_argument("--seconds", type=float, default=2.0, help="timed seconds per gradient-descent method")
     parser.add_argument("--seed", type=int, default=0, help="seed of the random initialisation")
-    parser.add_argument("--threads", type=int, default=None, help="torch intra-op threads (default: torch's)")
+    parser.add_argument("--threads", default=None,
+                        help="torch intra-op threads (default: the thread policy, $ULPROOFS_THREADS or "
+                             f"{threads.DEFAULTS['theory']})")
     parser.add_argument("--device", default="cpu", help="torch device for gradient descent (default: cpu)")
     args = parser.parse_args(argv)
-    if args.threads:
-        torch.set_num_threads(args.threads)
+    threads.apply_thread_policy(args.threads, "theory")
     device = torch.device(args.device)
 
     report = {"environment": environment(args.seed, args.seconds, device), "symbolic": bench_symbolic(),
-              "descent": bench_descent(args.seconds, args.seed, device), "closed_form": bench_closed_form(args.seed),
-              "weight_decay": bench_weight_decay(args.seed)}
-    class_mean = report["descent"]["class-mean"]
-    report["targets"] = {
-        f"class-mean >= {TARGET_STEPS_PER_SECOND} steps/s": class_mean["steps_per_s"] >= TARGET_STEPS_PER_SECOND,
-        f"class-mean >= {TARGET_SPEEDUP}x dense": class_mean["speedup_vs_dense"] >= TARGET_SPEEDUP,
+              "descent": bench_descent(args.seconds, args.seed, device)}
+    report["batched"] = {"idle": bench_batched(args.seed, device)}
+    spinner = busy_core()
+    try:
+        report["descent_busy_core"] = bench_descent(args.seconds, args.seed, device)
+        report["batched"]["one core busy"] = bench_batched(args.seed, device)
+    finally:
+        spinner.kill()
+        spinner.wait()
+    report.update(closed_form=bench_closed_form(args.seed), weight_decay=bench_weight_decay(args.seed))
+    report["targets"] = {}
+    for condition, rows in (("idle", report["descent"]), ("one core busy", report["descent_busy_core"])):
+        class_mean = rows["class-mean"]
+        report["targets"].update({
+            f"class-mean >= {TARGET_STEPS_PER_SECOND} steps/s ({condition})":
+                class_mean["steps_per_s"] >= TARGET_STEPS_PER_SECOND,
+            f"class-mean >= {TARGET_SPEEDUP}x dense ({condition})": class_mean["speedup_vs_dense"] >= TARGET_SPEEDUP})
+    report["targets"].update({
         f"closed form at 1000 times <= {TARGET_CLOSED_FORM_SECONDS} s":
             report["closed_form"]["coefficients_norms_distances_s"] <= TARGET_CLOSED_FORM_SECONDS,
         f"weight decay: 100 lambdas x 1000 times <= {TARGET_WEIGHT_DECAY_SECONDS} s":
             report["weight_decay"]["coefficients_and_norms_s"] <= TARGET_WEIGHT_DECAY_SECONDS,
-    }
+    })
     print_table(report)
     out = Path(args.out)
     out.parent.mkdir(parents=True, exist_ok=True)

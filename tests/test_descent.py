@@ -184,3 +184,40 @@ def test_bad_weight_decay_is_refused(weight_decay):
     with pytest.raises(AssumptionError, match="weight decay"):
         gradient_descent(problem, np.zeros((2, 2)), np.zeros((2, 2)), np.zeros(2), RatePair.proportional(Constant(0.1)),
                          3, weight_decay=weight_decay)
+
+
+# --- many runs at once -------------------------------------------------------------------------
+@pytest.mark.parametrize("p", [4, 13])          # 13 > 2C: the runs iterate in the span of the start
+def test_batched_runs_equal_single_runs(p):
+    """Each run of a batch (own gamma, rates, ratio, weight decay) follows its own gradient_descent run."""
+    from ulproofs.core.descent import batched_descent
+
+    settings = [(0.1, 0.3, 1.0, (0.0, 0.0)), (0.0, 0.2, 2.0, (0.05, 0.05)), (0.5, 0.1, 0.5, (0.2, 0.1))]
+    problems, starts, rates, decays, singles = [], [], [], [], []
+    for seed, (gamma, eta, ratio, decay) in enumerate(settings):
+        problem, H0, W0, b0 = make(p=p, C=3, N=2, gamma=gamma, seed=seed)
+        pair = RatePair.proportional(Constant(eta), ratio)
+        problems.append(problem), starts.append((H0, W0, b0)), rates.append(pair), decays.append(decay)
+        singles.append(gradient_descent(problem, H0, W0, b0, pair, 30, record_steps=[0, 10, 30], weight_decay=decay))
+    steps, observed, _ = batched_descent(problems, starts, rates, 30, [0, 10, 30],
+                                         lambda s: (s.features().numpy(), s.prototypes().numpy(), s.b.numpy()), decays)
+    assert steps == [0, 10, 30]
+    for i, single in enumerate(singles):
+        for k in range(3):
+            H, W, b = (x[i] for x in observed[k])
+            expected = np.hstack([single.H[k], single.W[k]])
+            assert relative_error(np.hstack([H, W]), expected) <= tolerance(problems[i], 40)
+            assert relative_error(b, single.b[k]) <= float_tolerance("float64", 32)
+
+
+def test_non_finite_iterates_stop_with_the_step():
+    from ulproofs.core.descent import NonFiniteIterates, batched_descent
+
+    problem, H0, W0, b0 = make()
+    huge = RatePair.proportional(Constant(1e6))
+    with pytest.raises(NonFiniteIterates, match="at step"):
+        gradient_descent(problem, H0, W0, b0, huge, 500)
+    with pytest.raises(NonFiniteIterates, match="at step"):
+        batched_descent([problem], [(H0, W0, b0)], [huge], 500, [500], lambda s: None)
+    overflowed = gradient_descent(problem, H0, W0, b0, huge, 500, stop_non_finite=False)
+    assert not np.isfinite(overflowed.H[-1]).all()

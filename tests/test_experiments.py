@@ -135,7 +135,8 @@ def test_table3_smoke_run_on_tiny_files_and_resume(tmp_path):
     try:
         record = reproduce("table3", data_root=tmp_path, out=out, epochs=1, overrides=overrides, log=lambda _: None)
         logged = []
-        again = reproduce("table3", data_root=tmp_path, out=out, epochs=1, overrides=overrides, log=logged.append)
+        again = reproduce("table3", data_root=tmp_path, out=out, epochs=1, overrides=overrides, log=logged.append,
+                          force=True)
     finally:
         torch.set_num_threads(saved)
     assert {r["status"] for r in record["runs"]} == {"done"} and len(record["runs"]) == 8
@@ -156,3 +157,22 @@ def test_fig2_curves_average_seeds_and_plot(tmp_path):
     assert math.isclose(curves["CIFAR-10"]["CE"]["test_accuracy"][-1], 0.8)
     assert plot_curves(artefact, curves, tmp_path / "fig2.png").stat().st_size > 0
     assert "imagenet100-resnet50-ce-efr1e-05" not in artefact.presets()     # no such preset: skipped
+
+
+def test_relative_data_root_finds_the_svhn_file(tmp_path, monkeypatch):
+    """--data-root data (relative, the default): the OOD file is data/svhn/test_32x32.mat, not data/data/svhn/..."""
+    from ulproofs.deep.experiments import _ood_file, plan_runs, run_config
+    from ulproofs.deep.train import ood_file
+
+    monkeypatch.chdir(tmp_path)
+    write_svhn_mat(tmp_path / "data" / "svhn" / "test_32x32.mat", tiny_dataset(12, 4))
+    run = plan_runs(ARTEFACTS["table3"](), "out", (0,))[0]
+    config = run_config(run, "data", ood_path=_ood_file("data", "svhn/test_32x32.mat"))
+    assert ood_file(config) == tmp_path / "data" / "svhn" / "test_32x32.mat" and ood_file(config).is_file()
+
+
+def test_unknown_or_empty_dataset_selection_is_refused(tmp_path):
+    with pytest.raises(AssumptionError, match="unknown data set 'mnist'.*known: digits, cifar10"):
+        reproduce("fig2", out=tmp_path, datasets=["mnist"], dry_run=True)
+    with pytest.raises(AssumptionError, match="no runs on digits"):
+        reproduce("fig2", out=tmp_path, datasets=["digits"], dry_run=True)

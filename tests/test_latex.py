@@ -148,5 +148,5 @@ def test_report_from_a_json_record(tmp_path):
     source = tmp_path / "verdicts.json"
     source.write_text(json.dumps(record))
     for given in (record, source):
-        report, _, _ = latex.write_latex(tmp_path / "out", findings=given)
+        report, _, _ = latex.write_latex(tmp_path / "out", findings=given, force=True)
         assert "Projection onto" in report.read_text()

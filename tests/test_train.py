@@ -82,7 +82,7 @@ def test_overrides_and_bad_settings():
         "epochs": 3, "gamma": None, "max_feature_norm": float("inf"), "flip": False, "loss": "ce"}
     with pytest.raises(AssumptionError, match="key=value"):
         parse_overrides(["learning_rate=0.1"])
-    with pytest.raises(AssumptionError, match="must be a int"):
+    with pytest.raises(AssumptionError, match="must be an integer"):
         parse_overrides(["epochs=ten"])
     with pytest.raises(AssumptionError, match="loss must be one of"):
         TrainConfig(loss="hinge")

@@ -30,6 +30,7 @@ from ..core.operator import derive_spectrum
 from ..core.operator import gamma as gamma_symbol
 from ..core.precision import float_tolerance, relative_error
 from ..core.structured import C, N
+from ..core.validation import combine_state, time_point
 from .cases import stacked
 
 
@@ -65,7 +66,7 @@ class UnconstrainedDynamics:
 
     def state(self, t):
         """(H(t), W(t)) at one time t."""
-        return self.parts.combine(self.coefficients(np.asarray(t, dtype=float)))
+        return combine_state(self.parts, self.coefficients(time_point(t)))
 
     def bias(self, t):
         zeta2 = np.asarray(self.rates.eta2.integral(t), dtype=float)

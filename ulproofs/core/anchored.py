@@ -29,6 +29,7 @@ from .etf import simplex_etf
 from .precision import float_tolerance, relative_error
 from .rates import Constant, CosineAnnealing, RatePair, Step
 from .setting import LayerPeeledProblem
+from .validation import schedule, time_point
 
 
 def margins(W, H, N):
@@ -178,7 +179,7 @@ class AnchoredDynamics:
 
     def __init__(self, problem, H0, W, eta, decay, formula=None):
         problem.check_shapes(H=H0, W=W)
-        self.problem, self.eta, self.decay = problem, eta, _check_decay(decay)
+        self.problem, self.eta, self.decay = problem, schedule("eta", eta), _check_decay(decay)
         self.H0, self.W = np.asarray(H0, dtype=float), np.asarray(W, dtype=float)
         self.drive = problem.apply_M(self.W)            # W M
         self.formula = formula
@@ -193,7 +194,7 @@ class AnchoredDynamics:
         return np.exp(-self.decay * z), -np.expm1(-self.decay * z) / self.decay
 
     def state(self, t):
-        a, d = self.multipliers(t)
+        a, d = self.multipliers(time_point(t))
         return float(a) * self.H0 + float(d) * self.drive
 
     def limit(self):

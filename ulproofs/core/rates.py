@@ -20,7 +20,9 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from . import validation
 from .errors import AssumptionError
+from .validation import real_number
 
 
 class NonProportionalRatesError(AssumptionError):
@@ -28,8 +30,8 @@ class NonProportionalRatesError(AssumptionError):
 
 
 def _positive_finite(name, value):
-    value = float(value)
-    if not math.isfinite(value) or value <= 0:
+    value = real_number(name, value, assumption=": learning rates are positive")
+    if value <= 0:
         raise AssumptionError(f"{name} must be a positive finite number (got {value!r}): learning rates are positive")
     return value
 
@@ -253,10 +255,14 @@ class RatePair:
     eta1: object
     eta2: object
 
+    def __post_init__(self):
+        validation.schedule("eta1", self.eta1)
+        validation.schedule("eta2", self.eta2)
+
     @classmethod
     def proportional(cls, eta2, s=1.0):
         """eta1 = s * eta2, the assumption of Theorems 2 and 4."""
-        return cls(eta2.scaled(s), eta2)
+        return cls(validation.schedule("eta2", eta2).scaled(s), eta2)
 
     def ratio(self):
         """The constant s = eta1/eta2, or NonProportionalRatesError.

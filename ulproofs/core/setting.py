@@ -35,6 +35,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from .errors import AssumptionError
+from .validation import real_number
 
 
 def _is_torch(x):
@@ -59,9 +60,8 @@ class LayerPeeledProblem:
                 what = {"p": "feature dimension p >= 1", "C": "at least two classes, C >= 2",
                         "N": "at least one example per class, N >= 1"}[name]
                 raise AssumptionError(f"the setting needs {what} (got {name}={value})")
-        gamma = float(self.gamma)
-        if not math.isfinite(gamma) or gamma < 0:
-            raise AssumptionError(f"the unhinged loss (Eq. 1) takes a trade-off gamma >= 0 (got {self.gamma!r})")
+        gamma = real_number("gamma", self.gamma, low=0, assumption=": the unhinged loss (Eq. 1) takes a trade-off "
+                                                                   "gamma >= 0")
         object.__setattr__(self, "gamma", gamma)
 
     # sizes and layout ---------------------------------------------------------------------
@@ -89,6 +89,9 @@ class LayerPeeledProblem:
     def check_shapes(self, H=None, W=None, b=None):
         expected = {"H": (self.p, self.examples), "W": (self.p, self.C), "b": (self.C,)}
         for name, x in (("H", H), ("W", W), ("b", b)):
+            if x is not None and not hasattr(x, "shape"):
+                raise AssumptionError(f"{name} must be a NumPy array or a torch tensor of shape {expected[name]} "
+                                      f"(got {type(x).__name__})")
             if x is not None and tuple(x.shape) != expected[name]:
                 raise AssumptionError(f"{name} must have shape {expected[name]} for p={self.p}, C={self.C}, "
                                       f"N={self.N} (got {tuple(x.shape)})")

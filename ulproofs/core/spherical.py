@@ -198,10 +198,12 @@ def descend(H0, T, rate, steps, scale=1.0, rescaled=False, record_every=1, stop_
         previous = n2
         dots = (H * T).sum(0)
         effective = scale * eta * (n if rescaled else 1.0)
-        H_hat = H / n
-        error = float((((H_hat - T) ** 2).sum()) ** 0.5)
+        recording = t % record_every == 0 or t == steps
+        if recording or stop_error is not None:     # the error costs two passes over H: only when it is used
+            H_hat = H / n
+            error = float((((H_hat - T) ** 2).sum()) ** 0.5)
         stopping = stop_error is not None and error <= stop_error
-        if t % record_every == 0 or t == steps or stopping:
+        if recording or stopping:
             rows["steps"].append(t)
             rows["etas"].append(eta)
             rows["norms"].append(_to_numpy(n))

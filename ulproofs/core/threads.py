@@ -1,4 +1,4 @@
-r"""The thread policy, in one place: how many threads torch (and its BLAS) may use.
+r"""The thread policy, in one place: how many threads torch and NumPy's BLAS may use.
 
 The theory side's tensors are small (p x C at most a few hundred thousand entries per step): with
 more than one thread, synchronisation costs more than it saves, and a busy neighbour on a shared
@@ -23,6 +23,7 @@ ulproofs.core.errors.AssumptionError: threads must be a positive integer (got 0)
 from __future__ import annotations
 
 import os
+from contextlib import contextmanager
 
 from .errors import AssumptionError
 
@@ -51,12 +52,33 @@ def resolve_threads(threads=None, workload="theory"):
 
 
 def apply_thread_policy(threads=None, workload="theory"):
-    """Set torch's intra-op thread count by the policy and return it."""
+    """Set torch's intra-op thread count and NumPy's BLAS threads (through threadpoolctl) by the policy; return it."""
     import torch
+    from threadpoolctl import threadpool_limits
 
     count = resolve_threads(threads, workload)
     torch.set_num_threads(count)
+    threadpool_limits(count)
     return count
+
+
+@contextmanager
+def thread_policy(threads=None, workload="theory"):
+    """Apply the policy inside a ``with`` block (yields the count) and restore torch's previous count after.
+
+    >>> with thread_policy(1) as count:
+    ...     count == current() == 1
+    True
+    """
+    import torch
+    from threadpoolctl import threadpool_limits
+
+    saved = torch.get_num_threads()
+    try:
+        with threadpool_limits(resolve_threads(threads, workload)):
+            yield apply_thread_policy(threads, workload)
+    finally:
+        torch.set_num_threads(saved)
 
 
 def current():

@@ -38,6 +38,8 @@ from .etf import etf_deviation
 from .precision import float_tolerance
 from .rates import Constant, RatePair
 from .setting import LayerPeeledProblem
+from .validation import combine_state, time_point
+from .validation import weight_decay_pair as check_decay
 
 
 def multipliers(sigma, decay1, decay2, zeta1, zeta2):
@@ -111,7 +113,7 @@ class WeightDecayDynamics:
         return np.stack([a, b], axis=-1)
 
     def state(self, t):
-        return self.parts.combine(self.coefficients(np.asarray(t, dtype=float)))
+        return combine_state(self.parts, self.coefficients(time_point(t)))
 
     def phi(self, t):
         r""":math:`\phi(t)=e^{-\lambda_2\zeta_2(t)}`."""
@@ -161,13 +163,6 @@ class WeightDecayDynamics:
         for eta in eta2:
             bias = (1 - eta * decay2) * bias + eta * kappa
         return bias
-
-
-def check_decay(weight_decay):
-    decay1, decay2 = (float(x) for x in weight_decay)
-    if not (np.isfinite([decay1, decay2]).all() and decay1 >= 0 and decay2 >= 0):
-        raise AssumptionError(f"weight decay (lambda1, lambda2) must be finite and >= 0 (got {weight_decay!r})")
-    return decay1, decay2
 
 
 def threshold_value(problem):

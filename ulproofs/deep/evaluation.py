@@ -38,12 +38,16 @@ def _as_array(values, name: str, ndim: int) -> np.ndarray:
     return array
 
 
-def _as_labels(labels, n: int) -> np.ndarray:
+def _as_labels(labels, n: int, classes: int) -> np.ndarray:
     if hasattr(labels, "detach"):
         labels = labels.detach().cpu().numpy()
     labels = np.asarray(labels)
     if labels.shape != (n,) or not np.issubdtype(labels.dtype, np.integer):
         raise AssumptionError(f"labels must be integers of shape ({n},) (got {labels.dtype} {labels.shape})")
+    outside = labels[(labels < 0) | (labels >= classes)]
+    if outside.size:
+        raise AssumptionError(f"labels must be class indices in 0..{classes - 1} for {classes} columns of scores "
+                              f"(got {int(outside[0])})")
     return labels
 
 
@@ -61,7 +65,7 @@ def softmax(logits) -> np.ndarray:
 def accuracy(logits, labels) -> float:
     """Fraction of rows whose arg max (first one on ties) equals the label; works on logits or probabilities."""
     scores = _as_array(logits, "logits", 2)
-    labels = _as_labels(labels, len(scores))
+    labels = _as_labels(labels, len(scores), scores.shape[1])
     return float(np.mean(scores.argmax(axis=1) == labels)) if len(labels) else float("nan")
 
 
@@ -107,7 +111,7 @@ def reliability_bins(probabilities, labels, bins: int = 15) -> ReliabilityBins:
     ([0, 3], [0.0, 0.6666666666666666], [0.0, 0.733333])
     """
     p = _check_probabilities(probabilities)
-    labels = _as_labels(labels, len(p))
+    labels = _as_labels(labels, len(p), p.shape[1])
     if isinstance(bins, bool) or not isinstance(bins, int) or bins < 1:
         raise AssumptionError(f"bins must be a positive integer (got {bins!r})")
     confidence, correct = p.max(axis=1), (p.argmax(axis=1) == labels).astype(np.float64)

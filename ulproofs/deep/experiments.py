@@ -36,7 +36,6 @@ Artefacts (:data:`ARTEFACTS`):
 """
 from __future__ import annotations
 
-import argparse
 import hashlib
 import json
 import math
@@ -47,7 +46,7 @@ from pathlib import Path
 
 import numpy as np
 
-from ..core.errors import AssumptionError
+from ..core.errors import AssumptionError, CommandLineParser
 
 # ------------------------------------------------------------------------------------------------
 # The paper's numbers (percent), transcribed from the arXiv text (v1, 2312.07841).
@@ -462,24 +461,37 @@ def run_config(run, data_root, epochs=None, overrides=None, ood_path=None):
 
 
 def _ood_file(data_root, svhn):
+    """The SVHN file, absolute: a run's ``ood_path`` is read relative to its ``data_root`` unless absolute, so a
+    relative one (under a relative --data-root) would be looked for under data_root twice."""
     path = Path(svhn).expanduser()
-    return path if path.is_absolute() else Path(data_root).expanduser() / path
+    return (path if path.is_absolute() else Path(data_root).expanduser() / path).absolute()
 
 
 def reproduce(name, data_root="data", out="results/reproduce", seeds=(0,), epochs=None, overrides=None,
-              svhn="svhn/test_32x32.mat", dry_run=False, datasets=None, log=print):
+              svhn="svhn/test_32x32.mat", dry_run=False, datasets=None, log=print, force=False):
     """Train what artefact ``name`` needs (skipping finished runs) and write its table; returns the JSON record.
 
-    With ``dry_run`` nothing is trained or written: the record lists the runs and their status.
+    With ``dry_run`` nothing is trained or written: the record lists the runs and their status. The table
+    files of an earlier call (``<out>/<name>.md``, ``.json``) are replaced only with ``force``.
     """
     from ..engine.registry import git_commit
-    from .train import train
+    from .train import DATASETS, PRESETS, train
 
     if name not in ARTEFACTS:
         raise AssumptionError(f"unknown artefact {name!r}; one of {sorted(ARTEFACTS)}")
     artefact = ARTEFACTS[name]()
     out = Path(out)
+    unknown = sorted(set(datasets or ()) - set(DATASETS))
+    if unknown:
+        raise AssumptionError(f"unknown data set {unknown[0]!r} in --datasets; known: {', '.join(DATASETS)}")
     runs = plan_runs(artefact, out, seeds, epochs, overrides, datasets)
+    if not runs:
+        used = sorted({PRESETS[p]["dataset"] for p in artefact.presets()})
+        raise AssumptionError(f"{name} has no runs on {', '.join(datasets)}; its runs are on {', '.join(used)}")
+    existing = [out / f"{name}{suffix}" for suffix in (".md", ".json") if (out / f"{name}{suffix}").exists()]
+    if existing and not dry_run and not force:
+        raise FileExistsError(f"{existing[0]} exists; pass --force to replace it (finished runs are reused), or "
+                              "choose another --out")
     ood_file = _ood_file(data_root, svhn)
     # balanced CIFAR runs are shared by fig2, table2, table3 and table6: they get SVHN whenever it is there
     ood_path = ood_file if (artefact.needs_ood or ood_file.is_file()) else None
@@ -581,20 +593,22 @@ def _run_summary(record, out_dir):
 
 
 def digits_study(seeds=(0, 1, 2, 3, 4), epochs=30, runs_dir="results/digits", doc="docs/digits_study.md",
-                 figures="docs/digits", log=print):
+                 figures="docs/digits", log=print, force=False):
     """CE vs UL-PAL vs UL-FNPAL, plain UL vs UL-PAL, feature regularisation and a long-tailed (rho = 10) variant
     on scikit-learn's digits, ``seeds`` x presets of :data:`DIGITS_GROUPS`; writes ``doc`` (Markdown), its JSON
-    and PNGs under ``figures``. Finished runs in ``runs_dir`` are reused. Returns the JSON record."""
-    import torch
-
-    from ..core.threads import apply_thread_policy
+    and PNGs under ``figures``. Finished runs in ``runs_dir`` are reused. An existing ``doc`` (the committed
+    study) is replaced only with ``force``. Returns the JSON record (with the thread count it trained on)."""
+    from ..core import threads
     from ..engine.registry import git_commit
     from .evaluation import reliability_diagram, softmax
     from .studies import check_seeds, format_interval
     from .train import preset, train
 
+    if Path(doc).exists() and not force:
+        raise FileExistsError(f"{doc} exists (the committed study); pass --force to replace it, or --doc and "
+                              "--figures to write elsewhere")
     seeds = check_seeds(seeds)
-    apply_thread_policy(None, "training")
+    threads.apply_thread_policy(None, "training")
     names = list(dict.fromkeys(n for group in DIGITS_GROUPS.values() for n in group))
     started = time.perf_counter()
     summaries, records, trained = {}, {}, 0
@@ -667,7 +681,7 @@ def digits_study(seeds=(0, 1, 2, 3, 4), epochs=30, runs_dir="results/digits", do
         "",
         f"Command: `{command}`  ",
         f"Time: {wall / 60:.1f} min wall for the {trained} runs trained ({len(names) * len(seeds)} in all; "
-        f"{train_seconds:.0f} s inside the training loops), on {torch.get_num_threads()} thread(s) of a shared "
+        f"{train_seconds:.0f} s inside the training loops), on {threads.current()} thread(s) of a shared "
         f"2-core CPU; commit {commit}. No GPU was available to this work.",
         "",
         "## CE vs UL-PAL vs UL-FNPAL", "",
@@ -693,7 +707,7 @@ def digits_study(seeds=(0, 1, 2, 3, 4), epochs=30, runs_dir="results/digits", do
     Path(doc).write_text("\n".join(lines) + "\n")
     record = {"command": command, "git_commit": commit, "seeds": list(seeds), "epochs": epochs, "config": config,
               "groups": {k: list(v) for k, v in DIGITS_GROUPS.items()}, "wall_seconds": wall,
-              "train_seconds": train_seconds, "runs_trained": trained, "torch_threads": torch.get_num_threads(),
+              "train_seconds": train_seconds, "runs_trained": trained, "threads": threads.current(),
               "runs": {name: [{"seed": seed, **s} for seed, s in zip(seeds, summaries[name])] for name in names},
               "figures": [str(p) for p in pictures]}
     (figures / "digits_study.json").write_text(json.dumps(record, indent=1))
@@ -771,13 +785,19 @@ def _plot_norm_growth(records, path):
 
 def main(argv=None):
     """``reproduce ARTEFACT [options]`` or ``digits [options]`` (see the module docstring)."""
-    from .train import parse_overrides
+    from ..core import threads
+    from .train import DATASETS, parse_overrides
 
-    parser = argparse.ArgumentParser(prog="python -m ulproofs.deep.experiments",
-                                     description="Reproduce the paper's tables and figures; the CPU digits study.")
+    parser = CommandLineParser(prog="python -m ulproofs",
+                               description="Reproduce the paper's tables and figures; the CPU digits study.")
     sub = parser.add_subparsers(dest="command", required=True)
-    rep = sub.add_parser("reproduce", help="train the runs of one artefact and write its table")
-    rep.add_argument("artefact", choices=sorted(ARTEFACTS))
+    rep = sub.add_parser("reproduce", help="train the runs of one artefact and write its table",
+                         epilog="The CPU studies on scikit-learn's digits: python -m ulproofs reproduce "
+                                "digits|digits-theory|digits-ood|digits-lt [--seeds ...] [--epochs N] [--force] "
+                                "(see reproduce digits --help).")
+    rep.add_argument("artefact", choices=sorted(ARTEFACTS),
+                     help=f"one of {', '.join(sorted(ARTEFACTS))} (or a CPU study: digits, digits-theory, "
+                          "digits-ood, digits-lt)")
     rep.add_argument("--data-root", default="data", help="folder of cifar-10-batches-py, cifar-100-python, svhn/, "
                                                          "or ImageNet's train/ and val/ (default: data)")
     rep.add_argument("--out", default="results/reproduce", help="tables, figures and runs/ (default: %(default)s)")
@@ -785,7 +805,9 @@ def main(argv=None):
     rep.add_argument("--seeds", type=int, nargs="+", default=[0], help="seeds (default: 0)")
     rep.add_argument("--svhn", default="svhn/test_32x32.mat",
                      help="SVHN test_32x32.mat, relative to --data-root unless absolute (default: %(default)s)")
-    rep.add_argument("--datasets", nargs="+", help="only the runs on these data sets (e.g. cifar10)")
+    rep.add_argument("--datasets", nargs="+", metavar="DATASET",
+                     help=f"only the runs on these data sets, any of {', '.join(DATASETS)}")
+    rep.add_argument("--force", action="store_true", help="replace the table files of an earlier call")
     rep.add_argument("--set", action="append", default=[], metavar="KEY=VALUE",
                      help="override a TrainConfig field of every run (e.g. --set arch=resnet_digits)")
     rep.add_argument("--dry-run", action="store_true", help="list the runs and their status; train nothing")
@@ -795,16 +817,21 @@ def main(argv=None):
     dig.add_argument("--runs", default="results/digits", help="run folders (default: %(default)s)")
     dig.add_argument("--doc", default="docs/digits_study.md")
     dig.add_argument("--figures", default="docs/digits", help="PNGs and the JSON record (default: %(default)s)")
+    dig.add_argument("--force", action="store_true", help="replace the committed study (--doc) if it exists")
+    for command in (rep, dig):
+        command.add_argument("--threads", help="torch threads (default: $ULPROOFS_THREADS, else "
+                                               f"{threads.DEFAULTS['training']}); recorded in every metrics.json")
     args = parser.parse_args(argv)
     try:
+        threads.apply_thread_policy(args.threads, "training")
         if args.command == "digits":
-            digits_study(tuple(args.seeds), args.epochs, args.runs, args.doc, args.figures)
+            digits_study(tuple(args.seeds), args.epochs, args.runs, args.doc, args.figures, force=args.force)
             return 0
         if args.epochs is not None and args.epochs < 1:
             raise AssumptionError(f"--epochs must be a positive integer (got {args.epochs})")
         reproduce(args.artefact, args.data_root, args.out, tuple(args.seeds), args.epochs, parse_overrides(args.set),
-                  args.svhn, args.dry_run, args.datasets)
-    except AssumptionError as error:
+                  args.svhn, args.dry_run, args.datasets, force=args.force)
+    except (AssumptionError, FileExistsError) as error:
         print(f"error: {error}", file=sys.stderr)
         return 2
     return 0

@@ -55,6 +55,7 @@ from torch import nn
 
 from ..core.errors import AssumptionError
 from ..core.etf import simplex_etf
+from ..core.validation import real_number
 
 LAYOUTS = ("cifar", "imagenet")
 
@@ -254,7 +255,7 @@ class UnhingedHead(LinearHead):
 
     def __init__(self, in_features, num_classes, gamma=None, bias=True):
         super().__init__(in_features, num_classes, bias=bias)
-        self.gamma = default_gamma(num_classes) if gamma is None else float(gamma)
+        self.gamma = default_gamma(num_classes) if gamma is None else real_number("gamma", gamma, low=0)
 
     def per_example_loss(self, logits, targets):
         return unhinged_loss(logits, targets, self.gamma, reduction="none")
@@ -277,7 +278,7 @@ class PrototypeAnchoredHead(nn.Module):
         super().__init__()
         etf = simplex_etf(in_features, num_classes, scale=scale, seed=seed)
         self.register_buffer("weight", torch.as_tensor(etf.T, dtype=torch.float32).contiguous())
-        self.gamma = default_gamma(num_classes) if gamma is None else float(gamma)
+        self.gamma = default_gamma(num_classes) if gamma is None else real_number("gamma", gamma, low=0)
         self.normalize_features = normalize_features
 
     def forward(self, features):

@@ -31,7 +31,6 @@ ulproofs.core.errors.AssumptionError: a 95% interval needs values from at least 
 """
 from __future__ import annotations
 
-import argparse
 import json
 import math
 import sys
@@ -41,7 +40,7 @@ from pathlib import Path
 
 import numpy as np
 
-from ..core.errors import AssumptionError
+from ..core.errors import AssumptionError, CommandLineParser
 
 SEEDS = (0, 1, 2, 3, 4)
 EPOCHS = 30
@@ -939,7 +938,7 @@ def main(argv=None):
     """``digits-theory|digits-ood|digits-lt [--seeds ...] [--epochs E] [--runs DIR] [--doc FILE] [--figures DIR]``."""
     from .train import parse_overrides
 
-    parser = argparse.ArgumentParser(prog="python -m ulproofs reproduce", description="The digits studies.")
+    parser = CommandLineParser(prog="python -m ulproofs reproduce", description="The digits studies.")
     parser.add_argument("study", choices=STUDIES)
     parser.add_argument("--seeds", type=int, nargs="+", default=list(SEEDS), help="at least 2 (default: 0-4)")
     parser.add_argument("--epochs", type=int, default=EPOCHS, help="epochs of every run (default: %(default)s)")
@@ -947,6 +946,7 @@ def main(argv=None):
     parser.add_argument("--doc", help="Markdown output (default: docs/digits_<study>.md)")
     parser.add_argument("--figures", default="docs/digits", help="PNGs and the JSON record (default: %(default)s)")
     parser.add_argument("--threads", help="torch threads (default: $ULPROOFS_THREADS, else 1)")
+    parser.add_argument("--force", action="store_true", help="replace the study's document (--doc) if it exists")
     parser.add_argument("--set", action="append", default=[], metavar="KEY=VALUE",
                         help="override a TrainConfig field of every run (smoke runs, e.g. --set width=0.25)")
     parser.add_argument("--in-classes", default=",".join(map(str, OOD_IN_CLASSES)), help="digits-ood")
@@ -960,13 +960,16 @@ def main(argv=None):
         common = {"seeds": tuple(args.seeds), "epochs": args.epochs, "runs_dir": args.runs, "figures": args.figures,
                   "threads": args.threads, "overrides": parse_overrides(args.set),
                   "doc": args.doc or f"docs/{args.study.replace('-', '_')}.md"}
+        if Path(common["doc"]).exists() and not args.force:
+            raise FileExistsError(f"{common['doc']} exists (a committed study); pass --force to replace it, or --doc "
+                                  "and --figures to write elsewhere")
         if args.study == "digits-theory":
             digits_theory(**common)
         elif args.study == "digits-ood":
             digits_ood(**common, in_classes=args.in_classes, held_out=args.held_out)
         else:
             digits_lt(**common, rhos=args.rhos, profiles=args.profiles)
-    except AssumptionError as error:
+    except (AssumptionError, FileExistsError) as error:
         print(f"error: {error}", file=sys.stderr)
         return 2
     return 0

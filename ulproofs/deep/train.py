@@ -82,8 +82,10 @@ from __future__ import annotations
 import argparse
 import contextlib
 import dataclasses
+import hashlib
 import json
 import math
+import numbers
 import os
 import platform
 import random
@@ -98,8 +100,9 @@ import torch
 import torch.distributed as dist
 from torch.nn.parallel import DistributedDataParallel
 
+from ..core import threads, validation
 from ..core.collapse import neural_collapse
-from ..core.errors import AssumptionError
+from ..core.errors import AssumptionError, CommandLineParser
 from . import data as datasets
 from . import evaluation
 from .models import ARCHITECTURES, feature_penalty, make_head, per_example_objective, synchronize_batch_norm
@@ -161,6 +164,7 @@ class TrainConfig:
     collapse_every: int = 1             # epochs between neural-collapse metrics (and the last epoch); 0 = never
 
     def __post_init__(self):
+        _check_field_types(self)
         for field, allowed in (("dataset", DATASETS), ("loss", LOSSES), ("arch", tuple(ARCHITECTURES)),
                                ("imbalance_profile", ("exponential", "step")),
                                ("feature_reg_reduction", ("sum", "mean")), ("layout", (None, "cifar", "imagenet")),
@@ -185,6 +189,11 @@ class TrainConfig:
             raise AssumptionError(f"the imbalance ratio rho = n_max/n_min must be >= 1 (got {self.imbalance_rho})")
         if self.gamma is not None and self.gamma < 0:
             raise AssumptionError(f"the unhinged loss needs gamma >= 0 (got {self.gamma})")
+        if self.max_epochs is not None and self.max_epochs < 1:
+            raise AssumptionError(f"max_epochs must be a positive integer or None (got {self.max_epochs!r}): "
+                                  "it stops the run after that epoch")
+        if (self.device or "").startswith("cuda") and not torch.cuda.is_available():
+            raise AssumptionError(f"device {self.device!r}: CUDA is not available on this machine (use cpu)")
 
     def resolved(self):
         """The choices left to defaults made explicit (layout, ReLU, out_dir)."""
@@ -193,7 +202,58 @@ class TrainConfig:
             self,
             layout=self.layout or ("imagenet" if self.dataset == "imagenet100" else "cifar"),
             relu_before_head=(not pal) if self.relu_before_head is None else self.relu_before_head,
-            out_dir=self.out_dir or str(Path("results") / "train" / f"{self.name}-seed{self.seed}"))
+            out_dir=self.out_dir or str(default_out_dir(self)))
+
+
+#: Float fields that may be infinite (max_feature_norm=inf: no divergence threshold); every other float is finite.
+INFINITE_ALLOWED = ("max_feature_norm",)
+
+
+def _check_field_types(config):
+    """Each field has its annotated type: ints (an integral float is converted), finite floats (an int is
+    converted; NaN refused, inf only for :data:`INFINITE_ALLOWED`), strings, booleans, or None where optional."""
+    for name, hint in typing.get_type_hints(TrainConfig).items():
+        value = getattr(config, name)
+        options = typing.get_args(hint) or (hint,)
+        if value is None and type(None) in options:
+            continue
+        kind = next(t for t in options if t is not type(None))
+        if kind is bool:
+            if not isinstance(value, (bool, np.bool_)):
+                raise AssumptionError(f"{name} must be true or false (got {value!r})")
+            value = bool(value)
+        elif kind is int:
+            value = validation.integer(name, value)
+        elif kind is float:
+            if isinstance(value, (bool, str)) or not isinstance(value, numbers.Real):
+                raise AssumptionError(f"{name} must be a real number (got {value!r})")
+            value = float(value)
+            if math.isnan(value) or (math.isinf(value) and name not in INFINITE_ALLOWED):
+                raise AssumptionError(f"{name} must be finite (got {value!r})")
+        elif not isinstance(value, kind):
+            raise AssumptionError(f"{name} must be a {kind.__name__} (got {value!r})")
+        object.__setattr__(config, name, value)
+
+
+def default_out_dir(config):
+    """``results/train/<preset>[-<hash>]-seed<seed>``: the hash (8 hex digits) names the settings that differ from
+    the preset's (overrides such as loss=ce), so that a changed run never writes into the preset's folder.
+
+    >>> default_out_dir(preset("digits-ul-pal")).as_posix()
+    'results/train/digits-ul-pal-seed0'
+    >>> default_out_dir(preset("digits-ul-pal", loss="ce")).as_posix()
+    'results/train/digits-ul-pal-b0474256-seed0'
+    """
+    base = asdict(TrainConfig(name=config.name, **PRESETS.get(config.name, {})))
+    changed = {k: v for k, v in asdict(config).items() if k not in RUN_ONLY_FIELDS and v != base[k]}
+    digest = hashlib.sha1(json.dumps(changed, sort_keys=True, default=str).encode()).hexdigest()[:8]
+    tag = f"-{digest}" if changed else ""
+    return Path("results") / "train" / f"{config.name}{tag}-seed{config.seed}"
+
+
+#: Fields that do not change a run's results (where it runs, how it reports, where it stops and writes).
+RUN_ONLY_FIELDS = ("resume", "max_epochs", "progress", "device", "out_dir", "data_root", "checkpoint_every",
+                   "eval_batch_size", "seed")
 
 
 # ------------------------------------------------------------------------------------------------
@@ -285,7 +345,8 @@ def _parse_value(hint, text, key):
     try:
         return kind(text)
     except ValueError as error:
-        raise AssumptionError(f"{key} must be a {kind.__name__} (got {text!r})") from error
+        raise AssumptionError(f"{key} must be {'an integer' if kind is int else 'a ' + kind.__name__} "
+                              f"(got {text!r})") from error
 
 
 # ------------------------------------------------------------------------------------------------
@@ -308,11 +369,14 @@ def load_data(config):
         train, test = datasets.restrict_classes(train, config.classes), datasets.restrict_classes(test, config.classes)
     if config.imbalance_rho > 1:
         train = datasets.imbalance(train, config.imbalance_rho, config.imbalance_profile, seed=config.data_seed)
-    ood = None
-    if config.ood_path is not None:
-        path = Path(config.ood_path).expanduser()
-        ood = datasets.load_svhn_mat(path if path.is_absolute() else root / path)
+    ood = None if config.ood_path is None else datasets.load_svhn_mat(ood_file(config))
     return train, test, ood
+
+
+def ood_file(config):
+    """The OOD file of a config: ``ood_path``, relative to ``data_root`` unless absolute."""
+    path = Path(config.ood_path).expanduser()
+    return path if path.is_absolute() else Path(config.data_root).expanduser() / path
 
 
 def _inputs(images, mean, std, device):
@@ -417,23 +481,68 @@ def build_model(config, num_classes, in_channels):
     return model
 
 
-def train(config):
-    """Run ``config`` (see the module docstring); returns the record written to metrics.json."""
+class TrainingInterrupted(KeyboardInterrupt):
+    """Ctrl-C during training; ``checkpoint`` (None if no epoch was saved) holds the last completed epoch saved."""
+
+    def __init__(self, out_dir, checkpoint, epoch):
+        super().__init__(f"interrupted: {checkpoint} holds epoch {epoch}" if checkpoint else "interrupted")
+        self.out_dir, self.checkpoint, self.epoch = out_dir, checkpoint, epoch
+
+
+def train(config, force=False):
+    """Run ``config`` (see the module docstring); returns the record written to metrics.json.
+
+    An output folder that already holds a run (metrics.json) is continued only with ``config.resume`` and
+    replaced only with ``force``; otherwise FileExistsError. Ctrl-C raises :class:`TrainingInterrupted` naming
+    the checkpoint (written atomically, so always a valid one) that ``resume`` continues from."""
     previous = torch.are_deterministic_algorithms_enabled()
     torch.use_deterministic_algorithms(config.deterministic or previous)
+    resolved = config.resolved()
     try:
-        return _run(config.resolved())
+        return _run(resolved, force)
+    except KeyboardInterrupt:
+        checkpoint = Path(resolved.out_dir) / "checkpoint.pt"
+        epoch = _load_checkpoint(checkpoint)["epoch"] if checkpoint.is_file() else None
+        raise TrainingInterrupted(resolved.out_dir, checkpoint if epoch else None, epoch) from None
     finally:
         torch.use_deterministic_algorithms(previous)
 
 
-def _run(config):
+def _load_checkpoint(path):
+    """The checkpoint dict at ``path``, or one AssumptionError naming the file when it cannot be read."""
+    try:
+        checkpoint = torch.load(path, map_location="cpu", weights_only=True)   # RNG states stay on the CPU
+        if not isinstance(checkpoint, dict) or not {"epoch", "model", "config", "record"} <= set(checkpoint):
+            raise ValueError("not a training checkpoint (keys missing)")
+    except Exception as error:   # torch raises RuntimeError, EOFError, UnpicklingError, ... for a damaged file
+        reason = str(error).strip().splitlines()[0][:120] if str(error).strip() else type(error).__name__
+        raise AssumptionError(f"checkpoint {path} cannot be read ({reason}): it is truncated, empty or not a "
+                              "checkpoint; move it away to start the run again") from None
+    return checkpoint
+
+
+def _epoch_line(entry, epochs):
+    """One line per epoch for the terminal and train.log."""
+    parts = [f"epoch {entry['epoch']}/{epochs}", f"lr {entry['lr']:.4g}", f"train loss {entry['train_loss']:.4f}",
+             f"train acc {entry['train_accuracy']:.4f}"]
+    if "test_accuracy" in entry:
+        parts += [f"test acc {entry['test_accuracy']:.4f}", f"test ECE {entry['test_ece']:.4f}"]
+    return ", ".join(parts + [f"{entry['seconds']:.1f} s"])
+
+
+def _run(config, force=False):
     from ..engine.registry import git_commit
 
     rank, world, device = _distributed(config)
     main_process = rank == 0
     out = Path(config.out_dir)
-    out.mkdir(parents=True, exist_ok=True)
+    if main_process and (out / "metrics.json").exists() and not config.resume and not force:
+        raise FileExistsError(f"{out / 'metrics.json'} holds an earlier run: pass --resume to continue it, --force "
+                              "to replace it, or --out to write elsewhere")
+    validation.writable_folder("out_dir", out)
+    log_path = out / "train.log"
+    if main_process and not config.resume:
+        log_path.write_text("")
     if device.type == "cuda":
         torch.backends.cudnn.benchmark = not config.deterministic
     autocast = (torch.autocast("cuda", dtype=torch.bfloat16) if config.amp and device.type == "cuda"
@@ -456,7 +565,8 @@ def _run(config):
                                 weight_decay=config.weight_decay)
     scheduler = torch.optim.lr_scheduler.CosineAnnealingLR(optimizer, T_max=config.epochs)
 
-    record = {"preset": config.name, "config": asdict(config), "seed": config.seed, "git_commit": git_commit(),
+    record = {"preset": config.name, "config": asdict(config), "seed": config.seed, "threads": threads.current(),
+              "git_commit": git_commit(),
               "torch": str(torch.__version__), "python": platform.python_version(), "device": str(device),
               "world_size": world, "num_parameters": sum(p.numel() for p in model.parameters()),
               "data": {"train": train_set.name, "test": test_set.name, "train_size": len(train_set),
@@ -466,7 +576,7 @@ def _run(config):
     start_epoch = 0
     checkpoint_path = out / "checkpoint.pt"
     if config.resume and checkpoint_path.exists():
-        checkpoint = torch.load(checkpoint_path, map_location="cpu", weights_only=True)   # RNG states stay on the CPU
+        checkpoint = _load_checkpoint(checkpoint_path)
         ignored = {"resume", "max_epochs", "progress", "device", "out_dir", "data_root", "checkpoint_every",
                    "eval_batch_size"}
         changed = sorted(k for k, v in checkpoint["config"].items() if k not in ignored and asdict(config)[k] != v)
@@ -478,7 +588,7 @@ def _run(config):
         _set_rng_states(checkpoint["rng"])
         start_epoch = checkpoint["epoch"]
         record = {**checkpoint["record"], "config": record["config"], "git_commit": record["git_commit"],
-                  "device": record["device"]}
+                  "device": record["device"], "threads": record["threads"]}
         record["resumed_at_epochs"] = [*record["resumed_at_epochs"], start_epoch]
     if world > 1:
         model = DistributedDataParallel(model, device_ids=[device.index] if device.type == "cuda" else None)
@@ -582,6 +692,11 @@ def _run(config):
         entry["seconds"] = time.perf_counter() - started
         record["epochs"].append(entry)
         if main_process:
+            line = _epoch_line(entry, last_epoch)
+            with open(log_path, "a") as log:
+                log.write(line + "\n")
+            if progress is not None:
+                progress.write(line)
             if epoch == last_epoch or (config.checkpoint_every and epoch % config.checkpoint_every == 0):
                 save_checkpoint(epoch)
             _write_json(out / "metrics.json", record)
@@ -626,16 +741,33 @@ def _summary(record):
     return "\n".join(lines)
 
 
+def _set_keys_help():
+    """The --set keys with their types and defaults (for --help)."""
+    hints = typing.get_type_hints(TrainConfig)
+    lines = []
+    for field in dataclasses.fields(TrainConfig):
+        kind = " or ".join(getattr(t, "__name__", str(t)).replace("NoneType", "none")
+                           for t in (typing.get_args(hints[field.name]) or (hints[field.name],)))
+        lines.append(f"  {field.name} ({kind}, default {field.default!r})")
+    return "--set keys (a preset may change the defaults; --list shows each preset's):\n" + "\n".join(lines)
+
+
 def main(argv=None):
     """``python -m ulproofs train [--preset NAME] [--set key=value ...] [--data-root DIR] [--out DIR] [--resume]``."""
-    parser = argparse.ArgumentParser(prog="python -m ulproofs train",
-                                     description="Train a network of Section 4 / Appendix C (see ulproofs.deep.train).")
-    parser.add_argument("--preset", default=DEFAULT_PRESET, help=f"a preset name (default {DEFAULT_PRESET})")
+    parser = CommandLineParser(prog="python -m ulproofs train", formatter_class=argparse.RawDescriptionHelpFormatter,
+                               description="Train a network of Section 4 / Appendix C (see ulproofs.deep.train).",
+                               epilog=_set_keys_help())
+    parser.add_argument("--preset", default=DEFAULT_PRESET,
+                        help=f"a preset name (default {DEFAULT_PRESET}; --list shows all {len(PRESETS)})")
     parser.add_argument("--set", action="append", default=[], metavar="KEY=VALUE",
                         help="override a TrainConfig field (repeatable), e.g. --set seed=1 --set epochs=10")
     parser.add_argument("--data-root", help="folder of the data sets (default: data)")
-    parser.add_argument("--out", help="output folder (default: results/train/<preset>-seed<seed>)")
+    parser.add_argument("--out", help="output folder (default: results/train/<preset>[-<hash of overrides>]-seed<N>)")
     parser.add_argument("--resume", action="store_true", help="continue from the output folder's checkpoint")
+    parser.add_argument("--fresh", action="store_true", help="with --resume: start afresh when there is no checkpoint")
+    parser.add_argument("--force", action="store_true", help="replace a run already in the output folder")
+    parser.add_argument("--threads", help="torch threads (default: $ULPROOFS_THREADS, else "
+                                          f"{threads.DEFAULTS['training']}); recorded in metrics.json")
     parser.add_argument("--list", action="store_true", help="list the presets and exit")
     args = parser.parse_args(argv)
     if args.list:
@@ -643,6 +775,7 @@ def main(argv=None):
             print(f"{name:45s} " + " ".join(f"{k}={v}" for k, v in options.items()))
         return 0
     try:
+        threads.apply_thread_policy(args.threads, "training")
         overrides = parse_overrides(args.set)
         if args.data_root:
             overrides["data_root"] = args.data_root
@@ -650,9 +783,23 @@ def main(argv=None):
             overrides["out_dir"] = args.out
         if args.resume:
             overrides["resume"] = True
-        record = train(preset(args.preset, **overrides))
-    except AssumptionError as error:
+        config = preset(args.preset, **overrides)
+        checkpoint = Path(config.resolved().out_dir) / "checkpoint.pt"
+        if args.resume and not checkpoint.is_file() and not args.fresh:
+            raise AssumptionError(f"--resume: there is no checkpoint at {checkpoint}; pass --fresh as well to start "
+                                  "a new run there")
+        record = train(config, force=args.force)
+    except TrainingInterrupted as stop:
+        again = " ".join(["python -m ulproofs train", *(argv if argv is not None else sys.argv[1:])])
+        again += "" if args.resume else " --resume"
+        saved = f"{stop.checkpoint} holds epoch {stop.epoch}" if stop.checkpoint else "no epoch was saved yet"
+        print(f"\ninterrupted: {saved}; continue with: {again}", file=sys.stderr)
+        return 130
+    except (AssumptionError, FileExistsError) as error:
         print(f"error: {error}", file=sys.stderr)
+        return 2
+    except OSError as error:
+        print(f"error: cannot read or write {error.filename or ''}: {error.strerror or error}", file=sys.stderr)
         return 2
     if int(os.environ.get("RANK", "0")) == 0:
         print(_summary(record))

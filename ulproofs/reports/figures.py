@@ -55,7 +55,6 @@ Figures (``names``):
 """
 from __future__ import annotations
 
-import dataclasses
 import json
 import math
 import time
@@ -68,7 +67,7 @@ from tqdm.auto import tqdm
 from ..claims import corollary_3
 from ..claims.theorem_2 import UnconstrainedDynamics
 from ..core import weight_decay
-from ..core.descent import default_device, gradient_descent
+from ..core.descent import batched_descent, default_device, gradient_descent
 from ..core.errors import AssumptionError
 from ..core.etf import simplex_etf
 from ..core.operator import gamma as gamma_symbol
@@ -77,6 +76,8 @@ from ..core.rates import Constant, RatePair
 from ..core.setting import LayerPeeledProblem
 from ..core.spherical import SphericalProblem, random_features
 from ..core.structured import C as C_symbol
+from ..core.threads import current as current_threads
+from ..core.threads import thread_policy
 from ..core.weight_decay import WeightDecayDynamics
 
 #: Sizes and horizons. ``every``: steps between recorded points. The paper's axes show 50,000 epochs
@@ -226,10 +227,6 @@ def _reference(steps, values, slope, quantity, offset=2.0):
                 values={quantity: line}, slope=float(slope))
 
 
-def _threads(device):
-    return corollary_3._few_threads(default_device(device))
-
-
 class _Scores:
     r"""Closed-form scores :math:`W^\top H=\sum_{j,k}v_ju_kW_j^\top H_k` from precomputed cross products of
     the five components, so the accuracy of a closed form needs no state."""
@@ -238,21 +235,25 @@ class _Scores:
         self.parts = parts
         prototypes = np.stack([W for _, W in parts.parts])            # (5, p, C)
         features = np.stack([H for H, _ in parts.parts])              # (5, p, CN)
-        self.cross = np.tensordot(prototypes, features, axes=([1], [1])).transpose(0, 2, 1, 3)   # (5, 5, C, CN)
+        cross = np.tensordot(prototypes, features, axes=([1], [1])).transpose(0, 2, 1, 3)   # (5, 5, C, CN)
+        self.shape = cross.shape[2:]
+        self.cross = cross.reshape(25, -1)                            # (j, k) -> scores, formed once
         self.classes = parts.problem.class_of_column()
 
-    def accuracy(self, coefficients, slack=None):
+    def accuracy(self, coefficients, slack=None, chunk=16):
         """Accuracy per row of coefficients (..., 5, 2) and, given a score ``slack`` per row, the number of
         columns whose top-two margin is at most twice it (their argmax may differ under that error)."""
         coefficients = np.asarray(coefficients, dtype=float).reshape(-1, 5, 2)
+        weights = np.einsum("rj,rk->rjk", coefficients[:, :, 1], coefficients[:, :, 0]).reshape(len(coefficients), 25)
         accuracy, ambiguous = [], []
-        for i, c in enumerate(coefficients):
-            scores = np.tensordot(np.outer(c[:, 1], c[:, 0]), self.cross, axes=([0, 1], [0, 1]))
-            accuracy.append(float((scores.argmax(0) == self.classes).mean()))
+        for start in range(0, len(weights), chunk):     # rows in chunks: (chunk, C, CN) scores at a time
+            scores = (weights[start:start + chunk] @ self.cross).reshape(-1, *self.shape)
+            accuracy.extend((scores.argmax(1) == self.classes).mean(1).tolist())
             if slack is not None:
-                top = np.sort(scores, axis=0)[-2:]
-                ambiguous.append(int((top[1] - top[0] <= 2 * slack[i]).sum()))
-        return np.array(accuracy), np.array(ambiguous)
+                top = np.partition(scores, -2, axis=1)[:, -2:]           # the two largest scores of each column
+                margin = np.abs(top[:, 1] - top[:, 0])
+                ambiguous.extend((margin <= 2 * slack[start:start + chunk, None]).sum(1).tolist())
+        return np.array(accuracy), np.array(ambiguous, dtype=int)
 
 
 def _loss_closed_form(parts, coefficients, bias_sum):
@@ -268,10 +269,129 @@ def _loss_closed_form(parts, coefficients, bias_sum):
 # ------------------------------------------------------------------------------------------------
 # Unconstrained runs (Fig. 1 and the instability figure)
 # ------------------------------------------------------------------------------------------------
-def unconstrained_curve(problem, H0, W0, b0, eta, steps, every, label, dtype=torch.float64, full=True, device=None):
-    r"""Gradient descent without weight decay (class-mean update) observed every ``every`` steps, beside
-    Theorem 2's closed form of the flow (``closed_form``, at :math:`\zeta=\eta t`) and of the iterates
-    (``discrete``), with the a-priori bound on |iterates - discrete| (``error_bound``).
+class _BatchTargets:
+    r"""Fixed targets of B runs in the coordinates of a :class:`~ulproofs.core.descent.BatchState`: a target
+    :math:`T_H=T_A\otimes\mathbf 1_N^\top+t\,R_0` (its E3 part is the start's within-class part :math:`R_0`, the
+    others are constant within each class) is held as (T_A, t) and T_W, so that by Pythagoras (:math:`R_0` is
+    orthogonal to every class-constant matrix)
+    :math:`\|H-T_H\|^2=N\|A-T_A\|_F^2+(c-t)^2\|R_0\|^2` with no cancellation and no p x CN matrix formed."""
+
+    def __init__(self, state, parts_list, coefficient_list):
+        p, C = state.within.shape[1], state.A.shape[-1]
+        N = state.within.shape[-1] // C
+        means, prototypes, within = [], [], []
+        for i, (parts, coefficients) in enumerate(zip(parts_list, coefficient_list)):
+            coefficients = np.array(coefficients, dtype=float)
+            e3 = parts.labels.index("E3")
+            within.append(coefficients[e3, 0])
+            coefficients[e3, 0] = 0.0
+            H, W = parts.combine(coefficients)
+            basis = state.basis[i].double().cpu().numpy()
+            for full, out in ((H[:, ::N], means), (W, prototypes)):
+                reduced = basis.T @ full
+                residual = np.linalg.norm(full - basis @ reduced)
+                if residual > float_tolerance(operations=p * C) * max(np.linalg.norm(full), 1.0):
+                    raise AssumptionError(f"a target leaves the span of the start (residual {residual:.3g})")
+                out.append(reduced)
+        as_tensor = lambda x: torch.as_tensor(np.array(x), dtype=state.A.dtype, device=state.A.device)  # noqa: E731
+        self.A, self.W, self.t = as_tensor(means), as_tensor(prototypes), as_tensor(within)
+        self.norm_H = torch.sqrt(N * (self.A ** 2).sum((1, 2)) + self.t ** 2 * state.within_squared)
+        self.norm_W = torch.linalg.vector_norm(self.W, dim=(1, 2))
+
+
+def _feature_distance(state, A, c, TA, t):
+    r""":math:`\|H-T_H\|` for H = (A, c) and T_H = (T_A, t) (see :class:`_BatchTargets`), per run."""
+    N = state.within.shape[-1] // state.A.shape[-1]
+    return torch.sqrt(N * ((A - TA) ** 2).sum((1, 2)) + (c - t) ** 2 * state.within_squared)
+
+
+def _frobenius(x):
+    return torch.linalg.vector_norm(x, dim=(1, 2))
+
+
+class _BatchAccuracy:
+    r"""Accuracy of :math:`\arg\max_cw_c^\top h` for the runs ``which`` of a batch (NaN for the others):
+    :math:`W^\top H=(W^\top A)\otimes\mathbf 1_N^\top+c\,W^\top R_0` in the basis's coordinates, with
+    :math:`Q^\top R_0` (r x CN) formed once."""
+
+    def __init__(self, classes, which):
+        self.classes, self.which, self.within = classes, list(which), None
+
+    def __call__(self, state):
+        out = torch.full_like(state.scale, math.nan)
+        if not self.which:
+            return out
+        index = torch.as_tensor(self.which, device=state.A.device)
+        if self.within is None:
+            self.within = state.basis[index].transpose(1, 2) @ state.within[index]
+        N = state.within.shape[-1] // state.A.shape[-1]
+        W = state.W[index].transpose(1, 2)
+        scores = (W @ state.A[index]).repeat_interleave(N, dim=-1) + state.scale[index, None, None] * (W @ self.within)
+        out[index] = (scores.argmax(1) == self.classes).to(out.dtype).mean(1)
+        return out
+
+
+def _observe_batch(state, targets, direction=None, accuracy=None, loss=None):
+    """Scalars of every run at one recorded step (float64 NumPy arrays of length B): norms, distances to the
+    fixed ``targets`` (name -> :class:`_BatchTargets`), the direction distances of H, W and Z to ``direction``,
+    self-duality, centring and ETF deviation of W (weight decay), the loss (``loss``: per-run (own, shared,
+    bias drift) of M) and the accuracy (``accuracy``: a :class:`_BatchAccuracy`)."""
+    A, W, c = state.A, state.W, state.scale
+    N = state.within.shape[-1] // A.shape[-1]
+    zero = torch.zeros_like(c)
+    norm_H = _feature_distance(state, A, c, torch.zeros_like(A), zero)
+    norm_W = _frobenius(W)
+    norm_Z = torch.sqrt(norm_H ** 2 + norm_W ** 2)
+    out = dict(norm_H=norm_H, norm_W=norm_W, norm_Z=norm_Z)
+    for name, target in targets.items():
+        if name == "unit":   # the distance of Z/||Z|| to a unit target (Fig. 1)
+            z = norm_Z[:, None, None]
+            out["distance"] = torch.sqrt(_feature_distance(state, A / z, c / norm_Z, target.A, target.t) ** 2
+                                         + _frobenius(W / z - target.W) ** 2)
+            continue
+        out[f"distance_H_{name}"] = _feature_distance(state, A, c, target.A, target.t)
+        out[f"distance_W_{name}"] = _frobenius(W - target.W)
+    if direction is not None:
+        d = direction
+        h, w = norm_H[:, None, None], norm_W[:, None, None]
+        out["direction_H"] = _feature_distance(state, A / h, c / norm_H, d.A / d.norm_H[:, None, None],
+                                               d.t / d.norm_H)
+        out["direction_W"] = _frobenius(W / w - d.W / d.norm_W[:, None, None])
+        norm_d = torch.sqrt(d.norm_H ** 2 + d.norm_W ** 2)
+        z, dz = norm_Z[:, None, None], norm_d[:, None, None]
+        out["direction_Z"] = torch.sqrt(_feature_distance(state, A / z, c / norm_Z, d.A / dz, d.t / norm_d) ** 2
+                                        + _frobenius(W / z - d.W / dz) ** 2)
+        # <H, W (x) 1^T> = N <A, W>: self-duality <H, W (x) 1>/(N ||W||^2)
+        out["self_duality"] = (A * W).sum((1, 2)) / norm_W ** 2
+        out["centring"] = torch.linalg.vector_norm(W.sum(2), dim=1) / norm_W
+    if loss is not None:
+        # Eq. 3: -<W, H M^T> - drift 1^T b with H M^T = N (own A - shared A 1 1^T)
+        own, shared, drift = loss
+        out["loss"] = -N * (own * (A * W).sum((1, 2)) - shared * (A.sum(2) * W.sum(2)).sum(1)) - drift * state.b.sum(1)
+    if accuracy is not None:
+        out["accuracy"] = accuracy(state)
+    result = {key: value.double().cpu().numpy() for key, value in out.items()}
+    if direction is not None:
+        result["etf"] = np.array([weight_decay.etf_deviation(w.double()) for w in W])
+    return result
+
+
+def _run_batch(problems, starts, rates, decays, steps, every, observe, device, desc, progress):
+    """One batched gradient-descent run of several (gamma, lambda, eta, s) settings; per-run observations."""
+    bar = tqdm(total=steps, desc=desc, disable=not progress, leave=False, mininterval=0.5)
+    recorded, observations, seconds = batched_descent(problems, starts, rates, steps, range(0, steps + 1, every),
+                                                      observe, decays, device=device, progress=bar)
+    bar.close()
+    keys = observations[0].keys()
+    return [dict(steps=np.array(recorded), seconds=seconds / len(problems),
+                 measured={key: np.array([o[key][i] for o in observations]) for key in keys})
+            for i in range(len(problems))]
+
+
+def unconstrained_theory(problem, H0, W0, b0, eta, steps, every, dtype=torch.float64, full=True):
+    r"""Theorem 2's closed form of the flow (``closed_form``, at :math:`\zeta=\eta t`) and of the iterates
+    (``discrete``) without weight decay, with the a-priori bound on |iterates - discrete| (``error_bound``),
+    at the steps 0, every, ..., steps.
 
     ``full``: also loss, accuracy and the distance to :math:`\tilde Z/\|\tilde Z\|` (Fig. 1); otherwise
     only the norms (the instability figure, where float32 iterates may overflow).
@@ -283,28 +403,8 @@ def unconstrained_curve(problem, H0, W0, b0, eta, steps, every, label, dtype=tor
     discrete_all = dynamics.discrete_coefficients(steps)
     norm_all = parts.norm(discrete_all)
     discrete, flow = discrete_all[record], dynamics.coefficients(record.astype(float))
-    dev = default_device(device)
-    classes = torch.as_tensor(problem.class_of_column(), device=dev)
     target = corollary_3.limit_coefficients(parts.labels, 1.0)
     target_unit = target / parts.norm(target)
-    T_H, T_W = (torch.as_tensor(x, dtype=torch.float64, device=dev) for x in parts.combine(target_unit))
-
-    def observe(H, W, b, k):
-        out = dict(norm_H=_norm(H), norm_W=_norm(W))
-        out["norm_Z"] = math.hypot(out["norm_H"], out["norm_W"])
-        if full:
-            Hd, Wd, n = H.double(), W.double(), out["norm_Z"]
-            out["distance"] = float(torch.sqrt(((Hd / n - T_H) ** 2).sum() + ((Wd / n - T_W) ** 2).sum()))
-            out["loss"] = float(problem.loss_trace_form(Hd, Wd, b.double()))
-            out["accuracy"] = float(((W.T @ H).argmax(0) == classes).double().mean())
-        return out
-
-    start = time.perf_counter()
-    with _threads(device):
-        result = gradient_descent(problem, H0, W0, b0, rates, steps, record_steps=record.tolist(), observe=observe,
-                                  method="class-mean", device=dev, dtype=dtype, keep_states=False)
-    seconds = time.perf_counter() - start
-    measured = {key: np.array([o[key] for o in result.observations]) for key in result.observations[0]}
 
     # |Z_gd - Z_exact| <= bound (Corollary 5's a-priori float64 bound, at lambda = 0; linear in u)
     zero_decay = WeightDecayDynamics(problem, H0, W0, b0, rates, weight_decay=(0.0, 0.0))
@@ -335,12 +435,31 @@ def unconstrained_curve(problem, H0, W0, b0, eta, steps, every, label, dtype=tor
         exact["accuracy"], ambiguous = scores.accuracy(discrete, slack)
         theory["accuracy"], _ = scores.accuracy(flow)
         errors["accuracy"] = ambiguous / problem.examples
-    return dict(label=label, seconds=seconds, dtype=str(dtype).replace("torch.", ""),
-                series=dict(iterates=_series(record, "iterates", label, **measured),
-                            closed_form=_series(record, "closed_form", None, **theory),
+    return dict(record=record, parts=parts, target_unit=target_unit, dtype=str(dtype).replace("torch.", ""),
+                series=dict(closed_form=_series(record, "closed_form", None, **theory),
                             discrete=_series(record, "discrete", None, **exact),
-                            error_bound=_series(record, "error_bound", None, **errors)),
-                parts=parts, eta=eta)
+                            error_bound=_series(record, "error_bound", None, **errors)))
+
+
+def unconstrained_curve(problem, H0, W0, b0, eta, steps, every, label, dtype=torch.float64, full=True, device=None):
+    """One run of :func:`unconstrained_theory`'s setting through :func:`gradient_descent` (the instability figure:
+    float32 iterates are let overflow), with the iterates' norms as the ``iterates`` series."""
+    theory = unconstrained_theory(problem, H0, W0, b0, eta, steps, every, dtype, full=False)
+    record = theory["record"]
+
+    def observe(H, W, b, k):
+        out = dict(norm_H=_norm(H), norm_W=_norm(W))
+        out["norm_Z"] = math.hypot(out["norm_H"], out["norm_W"])
+        return out
+
+    start = time.perf_counter()
+    result = gradient_descent(problem, H0, W0, b0, RatePair.proportional(Constant(eta)), steps,
+                              record_steps=record.tolist(), observe=observe, method="class-mean",
+                              device=default_device(device), dtype=dtype, keep_states=False, stop_non_finite=False)
+    seconds = time.perf_counter() - start
+    measured = {key: np.array([o[key] for o in result.observations]) for key in result.observations[0]}
+    return dict(label=label, seconds=seconds, dtype=theory["dtype"], parts=theory["parts"], eta=eta,
+                series=dict(iterates=_series(record, "iterates", label, **measured), **theory["series"]))
 
 
 def _figure_one_rates(problem, eta):
@@ -356,13 +475,30 @@ def _figure_one_rates(problem, eta):
 def figure_one(scale="paper", seed=0, progress=True, device=None):
     size = SCALES[scale]
     eta = 0.1
+    problems = [LayerPeeledProblem(size["p"], size["C"], size["N"], _gamma(value, size["C"])) for value in
+                FIGURE_ONE_GAMMAS]
+    starts = [_start(problem, seed) for problem in problems]
+    theories = [unconstrained_theory(problem, *start, eta, size["steps"], size["every"])
+                for problem, start in zip(problems, starts)]
+    classes = torch.as_tensor(problems[0].class_of_column(), device=default_device(device))
+    loss = tuple(torch.as_tensor(x, dtype=torch.float64, device=default_device(device)) for x in zip(*(
+        ((1 + pb.gamma) / pb.examples, pb.gamma / pb.examples, pb.bias_drift()) for pb in problems)))
+    targets, accuracy = {}, _BatchAccuracy(classes, range(len(problems)))
+
+    def observe(state):
+        if not targets:
+            targets["unit"] = _BatchTargets(state, [t["parts"] for t in theories],
+                                            [t["target_unit"] for t in theories])
+        return _observe_batch(state, targets, accuracy=accuracy, loss=loss)
+
+    runs = _run_batch(problems, starts, [RatePair.proportional(Constant(eta))] * len(problems), None, size["steps"],
+                      size["every"], observe, device, "figure 1", progress)
     curves = []
-    bar = tqdm(total=len(FIGURE_ONE_GAMMAS), desc="figure 1", disable=not progress)
-    for value in FIGURE_ONE_GAMMAS:
-        problem = LayerPeeledProblem(size["p"], size["C"], size["N"], _gamma(value, size["C"]))
-        H0, W0, b0 = _start(problem, seed)
-        curve = unconstrained_curve(problem, H0, W0, b0, eta, size["steps"], size["every"], _gamma_label(value),
-                                    device=device)
+    for value, problem, theory, run in zip(FIGURE_ONE_GAMMAS, problems, theories, runs):
+        label = _gamma_label(value)
+        curve = dict(label=label, seconds=run["seconds"], dtype="float64", parts=theory["parts"], eta=eta,
+                     series=dict(iterates=_series(run["steps"], "iterates", label, **run["measured"]),
+                                 **theory["series"]))
         curve["parameters"] = dict(gamma=problem.gamma, eta1=eta, eta2=eta, s=1.0, regime=corollary_3.classify(problem))
         theory = curve["series"]["closed_form"]
         for quantity, slope in _figure_one_rates(problem, eta).items():
@@ -372,8 +508,6 @@ def figure_one(scale="paper", seed=0, progress=True, device=None):
         curve["facts"] = dict(final_distance=float(curve["series"]["iterates"]["values"]["distance"][-1]),
                               final_accuracy=float(curve["series"]["iterates"]["values"]["accuracy"][-1]))
         curves.append(curve)
-        bar.update()
-    bar.close()
     panels = [("loss", "(a) training loss", "symlog"),
               ("accuracy", r"(b) accuracy of $\arg\max_c w_c^\top h$", "linear"),
               ("distance", r"(c) $\|\hat Z(t)-\tilde Z/\|\tilde Z\|\|$", "log"), ("norm_Z", r"(d) $\|Z(t)\|$", "log")]
@@ -394,20 +528,26 @@ def _log_ratio(norm_H, norm_W):
     return np.abs(np.log(norm_H) - np.log(norm_W))
 
 
-def weight_decay_curve(problem, H0, W0, b0, eta, steps, every, decay, ratio, label, accuracy=False, device=None):
-    r"""Corollary 5's gradient-descent run (:func:`ulproofs.core.weight_decay.simulate`: iterates beside
-    Theorem 4's exact discrete closed form and its bound) plus Theorem 4's closed form of the flow at
-    :math:`\zeta_2=\eta t`, :math:`\zeta_1=s\eta t`, and the derived quantities of the figures."""
-    run = weight_decay.simulate(problem, H0, W0, b0, eta, steps, every, decay, ratio, device=device,
-                               accuracy=accuracy)
-    rates = RatePair.proportional(Constant(eta), s=ratio)
-    dynamics = WeightDecayDynamics(problem, H0, W0, b0, rates, weight_decay=(decay, decay))
-    discrete_all = dynamics.discrete_coefficients(steps)
+def weight_decay_curve(dynamics, eta, decay, ratio, label, observed, accuracy=False):
+    r"""A gradient-descent run (``observed``: steps, measured scalars and seconds from :func:`_run_batch`) beside
+    Theorem 4's exact discrete closed form with its a-priori bound (:class:`ulproofs.core.weight_decay.Run`) and
+    Theorem 4's closed form of the flow at :math:`\zeta_2=\eta t`, :math:`\zeta_1=s\eta t`, and the derived
+    quantities of the figures."""
+    problem, parts, rates = dynamics.problem, dynamics.parts, dynamics.rates
+    H0, W0, b0 = parts.H0, parts.W0, dynamics.b0
+    steps = observed["steps"]
+    discrete_all = dynamics.discrete_coefficients(int(steps[-1]))
     targets = weight_decay.target_coefficients(problem, decay, ratio)
-    model = weight_decay.trajectory_quantities(run.parts, discrete_all[run.steps], targets)
-    run = dataclasses.replace(run, model=model, bound=weight_decay.rounding_bound(problem, dynamics,
-                                                                                  run.parts.norm(discrete_all),
-                                                                                  eta)[run.steps])
+    measured = dict(observed["measured"])
+    measured["norm_H_minus_norm_W"] = measured["norm_H"] - measured["norm_W"]
+    target_norms = {}
+    for name in ("P", "limit"):
+        target_norms[f"distance_H_{name}"], target_norms[f"distance_W_{name}"] = (
+            float(x) for x in parts.norms_HW(targets[name]))
+    run = weight_decay.Run(problem, float(eta), float(ratio), float(decay), steps, measured,
+                          weight_decay.trajectory_quantities(parts, discrete_all[steps], targets),
+                          weight_decay.rounding_bound(problem, dynamics, parts.norm(discrete_all), eta)[steps], parts,
+                          target_norms, observed["seconds"])
     theory = weight_decay.closed_form_trajectories(problem, H0, W0, b0, rates, decay, times=run.steps.astype(float))
     flow_coefficients = theory["coefficients"]
     quantities = list(weight_decay.QUANTITIES)
@@ -469,23 +609,85 @@ def _varied_label(varied, value):
     return rf"$\eta={value:g}$" if varied == "eta" else rf"$s={value:g}$"
 
 
+def _weight_decay_settings(name, scale):
+    """[(value, problem, decay, eta, ratio)] of weight-decay figure ``name`` (one per curve)."""
+    varied, values, fixed, _ = WEIGHT_DECAY_FIGURES[name]
+    size, settings = SCALES[scale], []
+    for value in values:
+        chosen = dict(fixed, **{varied: value})
+        problem = LayerPeeledProblem(size["p"], size["C"], size["N"], _gamma(chosen["gamma"], size["C"]))
+        decay = weight_decay.threshold_value(problem) if chosen["decay"] is None else float(chosen["decay"])
+        settings.append((value, problem, decay, float(chosen["eta"]), float(chosen["ratio"])))
+    return settings
+
+
+def _needs_accuracy(name):
+    return any(q == "accuracy" for q, *_ in WEIGHT_DECAY_FIGURES[name][3])
+
+
+def _run_key(scale, seed, problem, decay, eta, ratio):
+    return (scale, seed, problem.gamma, decay, eta, ratio)
+
+
+def plan_weight_decay_runs(names, scale, seed=0):
+    """{run key: whether a figure among ``names`` plots its accuracy}: every distinct (gamma, lambda, eta, s) run
+    of the weight-decay figures once (Figs. 4 and 7 share all five, Figs. 5, 6 and 8 the run at lambda*)."""
+    plan = {}
+    for name in names:
+        if name in WEIGHT_DECAY_FIGURES:
+            for _, problem, decay, eta, ratio in _weight_decay_settings(name, scale):
+                key = _run_key(scale, seed, problem, decay, eta, ratio)
+                plan[key] = plan.get(key, False) or _needs_accuracy(name)
+    return plan
+
+
+def _weight_decay_batch(name, scale, seed, progress, device, cache):
+    """Run, as one batch, the runs of figure ``name`` not yet in ``cache`` (their accuracy is observed when any
+    planned figure plots it); each becomes a :func:`weight_decay_curve` in ``cache``."""
+    size = SCALES[scale]
+    plan = cache.setdefault("plan", {})
+    todo = []
+    for _, problem, decay, eta, ratio in _weight_decay_settings(name, scale):
+        key = _run_key(scale, seed, problem, decay, eta, ratio)
+        plan[key] = plan.get(key, False) or _needs_accuracy(name)
+        stale = key in cache and plan[key] and "accuracy" not in cache[key]["series"]["iterates"]["values"]
+        if (key not in cache or stale) and key not in [k for k, *_ in todo]:
+            rates = RatePair.proportional(Constant(eta), s=ratio)
+            dynamics = WeightDecayDynamics(problem, *_start(problem, seed), rates, weight_decay=(decay, decay))
+            todo.append((key, dynamics, decay, eta, ratio))
+    if not todo:
+        return
+    classes = torch.as_tensor(todo[0][1].problem.class_of_column(), device=default_device(device))
+    accuracy = _BatchAccuracy(classes, [i for i, (key, *_) in enumerate(todo) if plan[key]])
+    targets = [weight_decay.target_coefficients(d.problem, decay, ratio) for _, d, decay, _, ratio in todo]
+    fixed = {}
+
+    def observe(state):
+        if not fixed:
+            parts = [d.parts for _, d, *_ in todo]
+            fixed.update({target: _BatchTargets(state, parts, [t[target] for t in targets])
+                          for target in ("P", "limit", "direction")})
+        return _observe_batch(state, {k: fixed[k] for k in ("P", "limit")}, direction=fixed["direction"],
+                              accuracy=accuracy)
+
+    runs = _run_batch([d.problem for _, d, *_ in todo], [(d.parts.H0, d.parts.W0, d.b0) for _, d, *_ in todo],
+                      [d.rates for _, d, *_ in todo], [(decay, decay) for _, _, decay, *_ in todo], size["steps"],
+                      size["every"], observe, device, f"figure {name}: {len(todo)} runs", progress)
+    for (key, dynamics, decay, eta, ratio), observed in zip(todo, runs):
+        cache[key] = weight_decay_curve(dynamics, eta, decay, ratio, None, observed, accuracy=plan[key])
+
+
 def weight_decay_figure(name, scale="paper", seed=0, progress=True, device=None, cache=None):
-    """Figs. 4-8 (``name`` in :data:`WEIGHT_DECAY_FIGURES`); ``cache`` shares runs between figures."""
+    """Figs. 4-8 (``name`` in :data:`WEIGHT_DECAY_FIGURES`); ``cache`` shares runs between figures (give it
+    ``cache["plan"] = plan_weight_decay_runs(names, ...)`` to run each distinct run once)."""
     varied, values, fixed, panels = WEIGHT_DECAY_FIGURES[name]
     size = SCALES[scale]
     cache = {} if cache is None else cache
+    _weight_decay_batch(name, scale, seed, progress, device, cache)
     curves = []
-    bar = tqdm(total=len(values), desc=f"figure {name}", disable=not progress)
-    for value in values:
+    for value, problem, decay, eta, ratio in _weight_decay_settings(name, scale):
         settings = dict(fixed, **{varied: value})
-        problem = LayerPeeledProblem(size["p"], size["C"], size["N"], _gamma(settings["gamma"], size["C"]))
-        decay = weight_decay.threshold_value(problem) if settings["decay"] is None else float(settings["decay"])
-        accuracy = any(q == "accuracy" for q, *_ in panels)
-        key = (scale, seed, problem.gamma, decay, settings["eta"], settings["ratio"], accuracy)
-        if key not in cache:
-            H0, W0, b0 = _start(problem, seed)
-            cache[key] = weight_decay_curve(problem, H0, W0, b0, settings["eta"], size["steps"], size["every"], decay,
-                                            settings["ratio"], _varied_label(varied, value), accuracy, device)
+        key = _run_key(scale, seed, problem, decay, eta, ratio)
         curve = dict(cache[key], label=_varied_label(varied, value))     # a run may serve several figures
         curve["series"] = dict(curve["series"])
         curve["series"]["iterates"] = dict(curve["series"]["iterates"], label=curve["label"])
@@ -500,8 +702,6 @@ def weight_decay_figure(name, scale="paper", seed=0, progress=True, device=None,
             if line:
                 curve["series"]["rate_" + quantity] = line
         curves.append(curve)
-        bar.update()
-    bar.close()
     parameters = dict(size, seed=seed, varied=varied,
                       values=[None if v is None else float(v) for v in values],
                       fixed={k: v for k, v in fixed.items()},
@@ -604,12 +804,17 @@ def figure_instability(scale="paper", seed=0, progress=True, device=None):
     H0, W0, b0 = _start(problem, seed)
     float32_max = float(torch.finfo(torch.float32).max)
     curves = []
-    bar = tqdm(total=2 * len(INSTABILITY_RATES), desc="instability", disable=not progress)
-    for eta in INSTABILITY_RATES:
+    runs = _run_batch([problem] * len(INSTABILITY_RATES), [(H0, W0, b0)] * len(INSTABILITY_RATES),
+                      [RatePair.proportional(Constant(eta)) for eta in INSTABILITY_RATES], None, horizon["steps"],
+                      horizon["every"], lambda state: _observe_batch(state, {}), device, "instability (float64)",
+                      progress)
+    bar = tqdm(total=len(INSTABILITY_RATES), desc="instability (float32)", disable=not progress)
+    for eta, run in zip(INSTABILITY_RATES, runs):
         label = rf"$\eta={eta:g}$"
-        curve = unconstrained_curve(problem, H0, W0, b0, eta, horizon["steps"], horizon["every"], label, full=False,
-                                    device=device)
-        bar.update()
+        theory = unconstrained_theory(problem, H0, W0, b0, eta, horizon["steps"], horizon["every"], full=False)
+        curve = dict(label=label, seconds=run["seconds"], dtype="float64", parts=theory["parts"], eta=eta,
+                     series=dict(iterates=_series(run["steps"], "iterates", label, **run["measured"]),
+                                 **theory["series"]))
         single = unconstrained_curve(problem, H0, W0, b0, eta, horizon["steps"], horizon["every"], label,
                                      dtype=torch.float32, full=False, device=device)
         bar.update()
@@ -770,7 +975,7 @@ def to_json(figure):
     curves = [{k: v for k, v in c.items() if k not in ("run", "parts")} for c in figure["curves"]]
     return _plain(dict(name=figure["name"], caption=figure["caption"], commit=git_commit(),
                        parameters=figure["parameters"], panels=figure["panels"], curves=curves,
-                       seconds=figure.get("seconds")))
+                       seconds=figure.get("seconds"), threads=figure.get("threads", current_threads())))
 
 
 def build_figure(name, scale="paper", seed=0, progress=True, device=None, cache=None):
@@ -792,19 +997,43 @@ def build_figure(name, scale="paper", seed=0, progress=True, device=None, cache=
     return figure
 
 
-def draw_figures(names=None, out_dir="results/figures", scale="paper", progress=True, seed=0, device=None):
+def existing_outputs(names, out_dir):
+    """The files that drawing ``names`` into ``out_dir`` would replace."""
+    stems = [Path(out_dir) / f"figure_{name}" for name in names]
+    return [str(path) for stem in stems for path in (stem.with_suffix(s) for s in (".png", ".pdf", ".json"))
+            if path.exists()]
+
+
+def draw_figures(names=None, out_dir="results/figures", scale="paper", progress=True, seed=0, device=None,
+                 threads=None, force=False, log=None):
     """Build and draw the figures ``names`` (default: all of :data:`FIGURES`); returns
     ``{name: {"png", "pdf", "json", "seconds", "cpu_seconds"}}`` (computing plus drawing; wall-clock and
-    this process's CPU time, which does not count other load on the machine)."""
+    this process's CPU time, which does not count other load on the machine).
+
+    Each distinct gradient-descent run is made once (:func:`plan_weight_decay_runs`), a figure's runs as one
+    batch. ``threads``: torch threads by :mod:`ulproofs.core.threads` (recorded in each JSON). Existing files are
+    replaced only with ``force``. ``log`` (e.g. print) gets one line per figure."""
     names = list(FIGURES) if names is None else [str(n) for n in names]
     unknown = [n for n in names if n not in FIGURES]
     if unknown:
         raise AssumptionError(f"unknown figures {unknown}; known: {', '.join(FIGURES)}")
-    cache, written = {}, {}
-    for name in names:
-        start, cpu = time.perf_counter(), time.process_time()
-        figure = build_figure(name, scale, seed, progress, device, cache)
-        paths = draw(figure, out_dir)
-        written[name] = dict(paths, seconds=round(time.perf_counter() - start, 2),
-                             cpu_seconds=round(time.process_time() - cpu, 2))
+    if scale not in SCALES:
+        raise AssumptionError(f"scale must be one of {tuple(SCALES)} (got {scale!r})")
+    existing = existing_outputs(names, out_dir)
+    if existing and not force:
+        raise FileExistsError(f"{existing[0]} exists ({len(existing)} files would be replaced); pass --force "
+                              "(force=True) to replace them, or choose another --out")
+    cache, written = {"plan": plan_weight_decay_runs(names, scale, seed)}, {}
+    with thread_policy(threads) as count:
+        for name in names:
+            start, cpu = time.perf_counter(), time.process_time()
+            figure = build_figure(name, scale, seed, progress, device, cache)
+            figure["threads"] = count
+            paths = draw(figure, out_dir)
+            written[name] = dict(paths, seconds=round(time.perf_counter() - start, 2),
+                                 cpu_seconds=round(time.process_time() - cpu, 2), curves=len(figure["curves"]),
+                                 threads=count)
+            if log is not None:
+                log(f"figure {name}: {len(figure['curves'])} curves, {written[name]['seconds']:.1f} s "
+                    f"-> {paths['png']}")
     return written

@@ -1093,8 +1093,9 @@ def _json_value(value):
     return float(value) if hasattr(value, "__float__") else str(value)
 
 
-def write_latex(out_dir, findings=None, context=None):
+def write_latex(out_dir, findings=None, context=None, force=False):
     """Write the report, the macro file and the verdict record into ``out_dir``; return their paths.
+    Files of an earlier run are replaced only with ``force`` (FileExistsError otherwise).
 
     ``findings``: a list of :class:`~ulproofs.engine.verdicts.Finding`, a verdict record (the dict of
     :func:`ulproofs.engine.registry.findings_to_json`) or the path of its JSON file; None runs every
@@ -1102,6 +1103,9 @@ def write_latex(out_dir, findings=None, context=None):
     finding are listed as not run.
     """
     out = Path(out_dir)
+    existing = [out / name for name in (REPORT_FILE, MACRO_FILE, JSON_FILE) if (out / name).exists()]
+    if existing and not force:
+        raise FileExistsError(f"{existing[0]} exists; pass --force (force=True) to replace it, or choose another --out")
     out.mkdir(parents=True, exist_ok=True)
     record = _record(findings, context)
     macros = write_macros(out)

@@ -149,17 +149,24 @@ def build_notebooks(check=False, source_dir=None, out_dir=None):
 def execute_notebook(path, timeout=600, cwd=None):
     """Run a notebook top to bottom on the ``python3`` kernel; returns the executed notebook.
 
+    The kernel runs under the thread policy (:mod:`ulproofs.core.threads`): ``ULPROOFS_THREADS`` and
+    ``OMP_NUM_THREADS`` are set in its environment to the theory side's count.
     Raises :class:`nbclient.exceptions.CellExecutionError` on the first failing cell (an error or a
     failed assertion).
     """
+    import os
+
     import nbformat
     from nbclient import NotebookClient
+
+    from ..core.threads import ENVIRONMENT_VARIABLE, resolve_threads
 
     path = Path(path)
     notebook = nbformat.read(path, as_version=4)
     client = NotebookClient(notebook, timeout=timeout, kernel_name=KERNEL["name"],
                             resources={"metadata": {"path": str(cwd or path.parent)}})
-    client.execute()
+    count = str(resolve_threads(None, "theory"))
+    client.execute(env={**os.environ, ENVIRONMENT_VARIABLE: count, "OMP_NUM_THREADS": count})
     return notebook
 
 
