@@ -12,7 +12,8 @@ def test_registry_lists_every_claim_once_in_order():
 
 def test_every_claim_states_its_print_readings_and_evidence():
     for claim in registry.all_claims():
-        assert claim.statement and claim.equations and claim.printed, claim.id
+        assert claim.statement and claim.equations, claim.id
+        assert claim.printed or claim.section == "extension", f"{claim.id} does not say what the paper prints"
         assert any(not r.departs for r in claim.readings), f"{claim.id} has no reading of the print"
         assert registry.evidence_items(claim.id, paper_scale=True), claim.id
 
