@@ -193,7 +193,7 @@ def command_readme(args):
         print("README and docs/verdicts.json are up to date" if not changed else
               "out of date: " + ", ".join(str(p) for p in changed))
         return 1 if changed else 0
-    print("rewrote the README's generated blocks" + (f" and {changed[-1]}" if len(changed) > 1 else ""))
+    print("rewrote " + (", ".join(str(p) for p in changed) if changed else "nothing: already up to date"))
     return 0
 
 

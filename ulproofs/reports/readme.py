@@ -22,6 +22,8 @@ import re
 from collections import Counter
 from pathlib import Path
 
+from ..core.errors import AssumptionError
+
 ROOT = Path(__file__).resolve().parents[2]
 README = ROOT / "README.md"
 COMMITTED_RECORD = ROOT / "docs" / "verdicts.json"
@@ -89,26 +91,23 @@ def blocks(record, measured):
 def render(text, record, measured):
     """``text`` with every generated block replaced."""
     for name, content in blocks(record, measured).items():
-        pattern = re.compile(rf"(<!-- begin {name} -->\n).*?(\n<!-- end {name} -->)", re.S)
+        pattern = re.compile(rf"(<!-- begin {name} -->\n)(?:.*?\n)?(<!-- end {name} -->)", re.S)
         if not pattern.search(text):
-            raise ValueError(f"README has no block {name!r} (<!-- begin {name} --> ... <!-- end {name} -->)")
-        text = pattern.sub(lambda m, c=content: m.group(1) + c + m.group(2), text)
+            raise AssumptionError(f"README has no block {name!r} (<!-- begin {name} --> ... <!-- end {name} -->)")
+        text = pattern.sub(lambda m, c=content: m.group(1) + c + "\n" + m.group(2), text)
     return text
 
 
 def update(source=None, check=False):
-    """Copy a complete record to docs/verdicts.json and rewrite the README; return what changed."""
+    """Copy a complete record to docs/verdicts.json and rewrite the README; return the paths that change."""
     record = json.loads(Path(source or COMMITTED_RECORD).read_text())
     if not record.get("complete"):
-        raise ValueError(f"{source} holds a partial run; the README needs a complete `ulproofs check` record")
+        raise AssumptionError(f"{source} holds a partial run; the README needs a complete `ulproofs check` record")
     current = README.read_text()
     rendered = render(current, record, json.loads(PERFORMANCE.read_text()))
-    changed = [path for path, same in ((README, rendered == current),) if not same]
-    if source and Path(source).resolve() != COMMITTED_RECORD:
-        if json.loads(COMMITTED_RECORD.read_text()) != record if COMMITTED_RECORD.exists() else True:
-            changed.append(COMMITTED_RECORD)
-        if not check:
-            COMMITTED_RECORD.write_text(json.dumps(record, indent=2) + "\n")
+    committed = json.loads(COMMITTED_RECORD.read_text()) if COMMITTED_RECORD.exists() else None
+    changed = ([README] if rendered != current else []) + ([COMMITTED_RECORD] if committed != record else [])
     if not check:
+        COMMITTED_RECORD.write_text(json.dumps(record, indent=2) + "\n")
         README.write_text(rendered)
     return changed
