@@ -62,7 +62,7 @@ def test_every_footnote_figure_and_table_has_its_own_row():
     assert all(gap.startswith("Eq. ") for gap in coverage_gaps(paper_ledger.ROWS, paper_ledger.FOOTNOTES))
 
 
-@pytest.mark.parametrize("row", [r for r in paper_ledger.ROWS if r.status == "erratum"], ids=lambda r: r.ref)
+@pytest.mark.parametrize("row", [r for r in ledger_rows() if r.status == "erratum"], ids=lambda r: r.ref)
 def test_an_erratum_has_correction_counterexample_and_evidence(row):
     assert row.correction and row.counterexample and row.evidence and row.note
     for latex in (row.correction, row.counterexample):
