@@ -9,6 +9,7 @@ import torch
 from ulproofs.core.precision import float_tolerance
 from ulproofs.core.structured import (
     FEATURES,
+    IDENTITY,
     PROTOTYPES,
     SCALAR,
     SECTORS,
@@ -187,3 +188,28 @@ def test_apply_right_returns_fresh_writable_arrays(backend):
     H[0, 0] += 1.0                     # raises on a read-only view; corrupts a whole row on a stride-0 tensor
     H = H.numpy() if backend == "torch" else H
     assert H[0, 0] == W[0].sum() + 1.0 and np.all(H[0, 1:] == W[0].sum())
+
+
+@pytest.mark.parametrize("seed", range(4))
+def test_dense_equals_sympy_kronecker_products(seed):
+    """dense() fills identity/ones Kronecker patterns directly; SymPy's kronecker_product is the reference."""
+    generator = random.Random(300 + seed)
+    rows, cols = generator.choice(SPACES), generator.choice(SPACES)
+    X = random_structured(rows, cols, generator)
+    for classes, examples in SIZES:
+        sizes = (classes, examples)
+        blocks = []
+        for i, r in enumerate(rows):
+            row = []
+            for j, c in enumerate(cols):
+                block = sp.zeros(r.size(sizes), c.size(sizes))
+                for (fc, fn), coeff in X.blocks.get((i, j), {}).items():
+                    left = (sp.eye(r.class_size(sizes)) if fc == IDENTITY
+                            else sp.ones(r.class_size(sizes), c.class_size(sizes)))
+                    right = (sp.eye(r.example_size(sizes)) if fn == IDENTITY
+                             else sp.ones(r.example_size(sizes), c.example_size(sizes)))
+                    block += sp.sympify(coeff).subs({C: classes, N: examples}) * sp.kronecker_product(left, right)
+                row.append(block)
+            blocks.append(row)
+        reference = sp.Matrix(sp.BlockMatrix(blocks).as_explicit())
+        assert (X.dense(classes, examples) - reference).applyfunc(sp.simplify).is_zero_matrix

@@ -3,11 +3,14 @@ import numpy as np
 import pytest
 import sympy as sp
 
+from ulproofs.claims import convergence_iterates as iterates
 from ulproofs.claims import corollary_3 as c3
 from ulproofs.claims import theorem_2 as th
 from ulproofs.claims.corollary_3 import gamma, s
 from ulproofs.claims.theorem_2 import UnconstrainedDynamics
 from ulproofs.core import groundtruth
+from ulproofs.core.decomposition import Decomposition
+from ulproofs.core.descent import gradient_descent
 from ulproofs.core.errors import AssumptionError
 from ulproofs.core.precision import float_tolerance, relative_error
 from ulproofs.core.rates import Constant, CosineAnnealing, NonProportionalRatesError, RatePair, Step
@@ -90,3 +93,34 @@ def test_simulate_rejects_too_few_recorded_steps():
     H0, W0, b0 = c3.random_start(problem, 0)
     with pytest.raises(AssumptionError, match="two recorded steps"):
         c3.simulate(problem, H0, W0, b0, 0.1, steps=5, every=10)
+
+
+def test_batched_trajectories_match_full_iterates():
+    """simulate_batch's scalars, formed in the class-mean coordinates, equal those of the full iterates of the
+    per-step update (norm, distance to Z~/||Z~||, k, centring, bias ratio; E1 fraction and accuracy at the ends)."""
+    problems = [LayerPeeledProblem(p=12, C=3, N=2, gamma=g) for g in (0.1, 0.4)]
+    starts = [c3.random_start(problem, seed) for problem, seed in zip(problems, (1, 2))]
+    eta, ratio, steps, every = 0.5, 2.0, 40, 10
+    trajectories = iterates.simulate_batch(problems, starts, eta, steps, every, ratio)
+    for problem, (H0, W0, b0), trajectory in zip(problems, starts, trajectories):
+        record = gradient_descent(problem, H0, W0, b0, RatePair.proportional(Constant(eta), s=ratio), steps,
+                                  record_steps=list(range(0, steps + 1, every)))
+        parts = Decomposition(problem, H0, W0)
+        limit = parts.combine(c3.limit_coefficients(parts.labels, ratio))
+        limit_norm = np.sqrt(sum((x ** 2).sum() for x in limit))
+        e1 = [label.startswith("E1") for label in parts.labels]
+        for k, (H, W, b) in enumerate(zip(record.H, record.W, record.b)):
+            norm = np.sqrt((H ** 2).sum() + (W ** 2).sum())
+            distance = np.sqrt(((H / norm - limit[0] / limit_norm) ** 2).sum()
+                               + ((W / norm - limit[1] / limit_norm) ** 2).sum())
+            expected = dict(norm=norm, distance=distance,
+                            self_duality=(H * np.repeat(W, problem.N, axis=1)).sum() / (problem.N * (W ** 2).sum()),
+                            centring=np.linalg.norm(W.sum(1)) / np.linalg.norm(W), bias_ratio=b.max() / b.min())
+            for name, value in expected.items():
+                assert getattr(trajectory, name)[k] == pytest.approx(value, rel=1e-12, abs=1e-12), (name, k)
+        final = Decomposition(problem, record.H[-1], record.W[-1])
+        e1_norm = np.sqrt(sum(np.diag(final.gram_H)[e1]) + sum(np.diag(final.gram_W)[e1]))
+        assert trajectory.e1_fraction[-1] == pytest.approx(e1_norm / trajectory.norm[-1], rel=1e-10)
+        assert np.isnan(trajectory.e1_fraction[1:-1]).all() and np.isnan(trajectory.accuracy[1:-1]).all()
+        scores = record.W[-1].T @ record.H[-1]
+        assert trajectory.accuracy[-1] == (scores.argmax(0) == problem.class_of_column()).mean()

@@ -8,11 +8,21 @@ import pytest
 from ulproofs.claims.theorem_2 import UnconstrainedDynamics
 from ulproofs.claims.theorem_4_numerics import closed_form_error
 from ulproofs.core import groundtruth
+from ulproofs.core.descent import gradient_descent
 from ulproofs.core.errors import AssumptionError
 from ulproofs.core.precision import float_tolerance
 from ulproofs.core.rates import Constant, CosineAnnealing, RatePair
 from ulproofs.core.setting import LayerPeeledProblem
-from ulproofs.core.weight_decay import WeightDecayDynamics, closed_form_trajectories, modes, simulate, threshold_value
+from ulproofs.core.weight_decay import (
+    WeightDecayDynamics,
+    agreement,
+    closed_form_trajectories,
+    modes,
+    simulate,
+    simulate_batch,
+    target_coefficients,
+    threshold_value,
+)
 
 
 def setup(p, C_, N_, gamma, seed=0):
@@ -113,3 +123,36 @@ def test_simulate_rejects_too_few_recorded_steps():
     H0, W0, b0 = np.ones((2, 6)), np.ones((2, 3)), np.ones(3)
     with pytest.raises(AssumptionError, match="two recorded steps"):
         simulate(problem, H0, W0, b0, 0.1, steps=5, every=10, decay=0.1)
+
+
+def test_a_batch_of_runs_is_each_run_alone_and_matches_the_full_iterates():
+    """simulate_batch runs do not mix: each equals its own one-run batch; its norms and distances equal those of
+    the per-step update's full iterates; GD agrees with the discrete closed form within the a-priori bound."""
+    runs = []
+    for gamma, decay, eta, ratio, seed in ((0.1, 0.05, 0.4, 1.0, 1), (0.3, 0.2, 0.2, 3.0, 2)):
+        problem, H0, W0, b0 = setup(12, 3, 2, gamma, seed)
+        runs.append(WeightDecayDynamics(problem, H0, W0, b0, RatePair.proportional(Constant(eta), s=ratio),
+                                        (decay, decay)))
+    together = simulate_batch(runs, 60, 10, accuracy=[True, False])
+    for dynamics, run, flag in zip(runs, together, (True, False)):
+        alone = simulate_batch([dynamics], 60, 10, accuracy=[flag])[0]
+        assert set(run.measured) == set(alone.measured) and ("accuracy" in run.measured) == flag
+        for key, values in run.measured.items():
+            np.testing.assert_allclose(values, alone.measured[key], rtol=1e-12, atol=1e-13, err_msg=key)
+        assert agreement(run)["passed"]
+        decay = dynamics.weight_decay
+        record = gradient_descent(dynamics.problem, dynamics.parts.H0, dynamics.parts.W0, dynamics.b0,
+                                  dynamics.rates, 60, record_steps=list(range(0, 61, 10)), weight_decay=decay)
+        P_H, P_W = dynamics.parts.combine(target_coefficients(dynamics.problem, decay[0], dynamics.ratio)["P"])
+        for k, (H, W) in enumerate(zip(record.H, record.W)):
+            assert run.measured["norm_H"][k] == pytest.approx(np.linalg.norm(H), rel=1e-12)
+            assert run.measured["norm_W"][k] == pytest.approx(np.linalg.norm(W), rel=1e-12)
+            assert run.measured["distance_W_P"][k] == pytest.approx(np.linalg.norm(W - P_W), rel=1e-10)
+            assert run.measured["distance_H_P"][k] == pytest.approx(np.linalg.norm(H - P_H), rel=1e-10)
+
+
+def test_simulate_batch_refuses_unequal_decays():
+    problem, H0, W0, b0 = setup(4, 3, 2, "1/5")
+    dynamics = WeightDecayDynamics(problem, H0, W0, b0, RatePair.proportional(Constant(0.1)), (0.1, 0.2))
+    with pytest.raises(AssumptionError, match="lambda1 = lambda2"):
+        simulate_batch([dynamics], 20, 5)

@@ -7,16 +7,15 @@ rates are judged against :math:`\log(1+\eta\sqrt s\,\sigma)` within the bound of
 from __future__ import annotations
 
 import math
-import time
-from contextlib import contextmanager
 from dataclasses import dataclass
 
 import numpy as np
 import sympy as sp
 import torch
 
+from ..core.batch_observables import BatchAccuracy, BatchTargets, frobenius, observe_batch, run_batch
 from ..core.decomposition import Decomposition
-from ..core.descent import default_device, gradient_descent
+from ..core.descent import default_device
 from ..core.errors import AssumptionError
 from ..core.operator import derive_spectrum, gamma
 from ..core.precision import float_tolerance
@@ -31,20 +30,6 @@ def limit_coefficients(labels, ratio):
     """Z~'s multipliers (u, v) per component, shape (5, 2), in the order of ``labels``, at s = ratio."""
     values = {label: (u, v) for label, u, v in limit_multipliers()}
     return np.array([[float(sp.sympify(x).subs(s, ratio)) for x in values[label]] for label in labels])
-
-
-@contextmanager
-def _few_threads(device):
-    """Per-step tensors are tiny (p x C): on CPU, thread synchronisation costs more than it saves."""
-    if device.type != "cpu":
-        yield
-        return
-    saved = torch.get_num_threads()
-    torch.set_num_threads(1)
-    try:
-        yield
-    finally:
-        torch.set_num_threads(saved)
 
 
 @dataclass
@@ -77,48 +62,61 @@ class Trajectory:
 
 def simulate(problem, H0, W0, b0, eta, steps, every, ratio=1.0, device=None):
     r"""Run gradient descent (class-mean update, float64) with :math:`\eta_2=\eta`,
-    :math:`\eta_1=s\eta` and observe the scalars of a :class:`Trajectory` every ``every`` steps."""
+    :math:`\eta_1=s\eta` and observe the scalars of a :class:`Trajectory` every ``every`` steps: one run
+    of :func:`simulate_batch`."""
+    return simulate_batch([problem], [(H0, W0, b0)], eta, steps, every, ratio, device)[0]
+
+
+def simulate_batch(problems, starts, eta, steps, every, ratio=1.0, device=None):
+    r""":func:`simulate` for several problems of one size (any gammas, own starts) as one batched
+    class-mean update (:func:`~ulproofs.core.descent.batched_descent`). The norm, the distance to
+    :math:`\tilde Z/\|\tilde Z\|`, k, the centring and the bias ratio are observed every ``every``
+    steps; the :math:`\mathcal E_1` fraction and the accuracy (p x CN products) at the first and last
+    step only, NaN between."""
     if steps < 2 * every:
         raise AssumptionError("need at least two recorded steps after the start (steps >= 2 * every)")
     device = default_device(device)
-    parts = Decomposition(problem, H0, W0)
-    limit_H, limit_W = parts.combine(limit_coefficients(parts.labels, ratio))
-    limit_norm = float(np.sqrt((limit_H ** 2).sum() + (limit_W ** 2).sum()))
-    sizes = {C: problem.C, N: problem.N}
+    parts = [Decomposition(problem, H0, W0) for problem, (H0, W0, _) in zip(problems, starts)]
+    limits = [limit_coefficients(part.labels, ratio) for part in parts]
+    limit_norms = [float(part.norm(limit)) for part, limit in zip(parts, limits)]
+    units = [limit / max(norm, np.finfo(float).tiny) for limit, norm in zip(limits, limit_norms)]
+    C_, N_ = problems[0].C, problems[0].N
     e1 = sum((c.projector for c in derive_spectrum() if c.name == "E1"),
-             StructuredMatrix.zeros(Z_SPACE, Z_SPACE)).subs(sizes)
-    as_tensor = lambda x: torch.as_tensor(np.asarray(x, dtype=float), dtype=torch.float64, device=device)  # noqa: E731
-    target_H, target_W = (as_tensor(x / max(limit_norm, np.finfo(float).tiny)) for x in (limit_H, limit_W))
-    classes = torch.as_tensor(problem.class_of_column(), device=device)
-    ones_N = torch.ones(1, problem.N, dtype=torch.float64, device=device)
+             StructuredMatrix.zeros(Z_SPACE, Z_SPACE)).subs({C: C_, N: N_})
+    accuracy = BatchAccuracy(torch.as_tensor(problems[0].class_of_column(), device=device), range(len(problems)))
+    targets = {}
 
-    def observe(H, W, b, k):
-        norm = torch.sqrt((H * H).sum() + (W * W).sum())
-        distance = torch.sqrt(((H / norm - target_H) ** 2).sum() + ((W / norm - target_W) ** 2).sum())
-        e1_fraction = math.nan
-        if k in (0, steps):   # only reported at the ends; the structured product is the costly part
-            P_H, P_W = e1.apply_right([H, W], problem.C, problem.N)
-            e1_fraction = float(torch.sqrt((P_H * P_H).sum() + (P_W * P_W).sum()) / norm)
-        repeated = torch.kron(W, ones_N)
-        return dict(norm=float(norm), distance=float(distance), e1=e1_fraction,
-                    k=float((H * repeated).sum() / (problem.N * (W * W).sum())),
-                    centring=float(W.sum(1).norm() / W.norm()),
-                    accuracy=float(((W.T @ H).argmax(0) == classes).double().mean()),
-                    bias_ratio=float(b.max() / b.min()))
+    def observe(state):
+        if not targets:
+            targets["unit"] = BatchTargets(state, parts, units)
+        scalars = observe_batch(state, targets)
+        A, W = state.A, state.W
+        ends = state.step in (0, steps)
+        e1_fraction = np.full(len(problems), math.nan)
+        if ends:
+            for i, (H_full, W_full) in enumerate(zip(state.features(), state.prototypes())):
+                P_H, P_W = e1.apply_right([H_full, W_full], C_, N_)
+                e1_fraction[i] = float(torch.sqrt((P_H * P_H).sum() + (P_W * P_W).sum()) / scalars["norm_Z"][i])
+        # <H, W (x) 1^T> = N <A, W>
+        self_duality = (A * W).sum((1, 2)) / (W * W).sum((1, 2))
+        return dict(norm=scalars["norm_Z"], distance=scalars["distance"], e1=e1_fraction,
+                    k=self_duality.double().cpu().numpy(),
+                    centring=(torch.linalg.vector_norm(W.sum(2), dim=1) / frobenius(W)).double().cpu().numpy(),
+                    accuracy=accuracy(state).double().cpu().numpy() if ends else np.full(len(problems), math.nan),
+                    bias_ratio=(state.b.max(1).values / state.b.min(1).values).double().cpu().numpy())
 
-    record_steps = list(range(0, steps + 1, every))
     rates = RatePair.proportional(Constant(eta), s=ratio)
-    start = time.perf_counter()
-    with _few_threads(device):
-        record = gradient_descent(problem, H0, W0, b0, rates, steps, record_steps=record_steps, observe=observe,
-                                  method="class-mean", device=device, keep_states=False)
-    seconds = time.perf_counter() - start
-    column = lambda key: np.array([o[key] for o in record.observations])  # noqa: E731
-    component_norms = np.sqrt(np.maximum(np.diag(parts.gram_H) + np.diag(parts.gram_W), 0.0))
-    return Trajectory(problem, float(eta), float(ratio), np.array(record.steps), column("norm"), column("distance"),
-                      column("e1"), column("k"), column("centring"), column("accuracy"), column("bias_ratio"),
-                      component_norms, parts.eigenvalues, parts.labels, limit_norm, np.asarray(b0, dtype=float),
-                      seconds)
+    observed = run_batch(problems, starts, [rates] * len(problems), None, steps, every, observe, device,
+                         "gradient descent", False)
+    trajectories = []
+    for problem, (_, _, b0), part, norm, run in zip(problems, starts, parts, limit_norms, observed):
+        column = run["measured"]
+        component_norms = np.sqrt(np.maximum(np.diag(part.gram_H) + np.diag(part.gram_W), 0.0))
+        trajectories.append(Trajectory(problem, float(eta), float(ratio), run["steps"], column["norm"],
+                                       column["distance"], column["e1"], column["k"], column["centring"],
+                                       column["accuracy"], column["bias_ratio"], component_norms, part.eigenvalues,
+                                       part.labels, norm, np.asarray(b0, dtype=float), run["seconds"]))
+    return trajectories
 
 
 def random_start(problem, seed, remove=()):
@@ -289,14 +287,11 @@ PAPER_GAMMAS = (0.0, 0.05, 0.005, 0.001, 1 / 99)
 
 
 def run_sweep(size, gammas, seed=0, device=None, ratio=1.0):
-    """One trajectory per gamma from the same random start (size: SMALL or PAPER)."""
-    runs = {}
-    for g in gammas:
-        problem = LayerPeeledProblem(size["p"], size["C"], size["N"], g)
-        H0, W0, b0 = random_start(problem, seed)
-        runs[g] = simulate(problem, H0, W0, b0, size["eta"], size["steps"], size["every"], ratio=ratio,
-                           device=device)
-    return runs
+    """One trajectory per gamma from the same random start (size: SMALL or PAPER), as one batch."""
+    problems = [LayerPeeledProblem(size["p"], size["C"], size["N"], g) for g in gammas]
+    starts = [random_start(problem, seed) for problem in problems]
+    return dict(zip(gammas, simulate_batch(problems, starts, size["eta"], size["steps"], size["every"], ratio,
+                                           device)))
 
 
 def classify(problem):

@@ -94,7 +94,6 @@ from .convergence_iterates import (
     unequal_rates_run,
     vanishing_limit_run,
 )
-from .convergence_iterates import _few_threads as _few_threads  # re-exported
 from .convergence_iterates import classify as classify  # re-exported
 from .convergence_iterates import limit_coefficients as limit_coefficients  # re-exported
 from .convergence_iterates import plateau as plateau  # re-exported

@@ -861,11 +861,11 @@ def small_step(context, record, name):
     record.measured = {"h": list(SMALL_STEPS), "relative gap": gaps, "ratios": ratios, "bias": bias}
 
 
-PAPER_DESCENT = dict(p=512, C=100, N=10, gamma="1/100", eta=0.1, steps=2000, record=(1000, 2000))
+PAPER_DESCENT = dict(p=512, C=100, N=10, gamma="1/100", eta=0.1, steps=1000, record=(500, 1000))
 
 
 @EVIDENCE.item("paper-scale-descent", kind="iterates", paper_scale=True,
-               description="paper scale p=512, C=100, N=10, gamma=0.01, eta=0.1, s=1, 2000 steps: GD (structured and "
+               description="paper scale p=512, C=100, N=10, gamma=0.01, eta=0.1, s=1, 1000 steps: GD (structured and "
                            "class-mean updates) vs the discrete closed form and vs each other")
 def paper_scale_descent(context, record):
     size = PAPER_DESCENT

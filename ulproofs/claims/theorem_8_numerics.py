@@ -22,7 +22,7 @@ import sympy as sp
 from ..core import groundtruth
 from ..core.errors import AssumptionError
 from ..core.operator import derive_spectrum, gamma
-from ..core.precision import mp_tolerance
+from ..core.precision import mp_tolerance, taylor_odefun
 from ..core.structured import C, N
 
 
@@ -163,7 +163,7 @@ def ode_solution(K, problem, H0, W0, t, trade_off=None, dps=groundtruth.DEFAULT_
             return [length * v for v in pack(Kmp * W * M, H * M.T)]
 
         start = pack(groundtruth.mp_matrix(H0), groundtruth.mp_matrix(W0))
-        return unpack(mpmath.odefun(derivative, 0, start)(1))
+        return unpack(taylor_odefun(derivative, 0, start)(1))
 
 
 @dataclass

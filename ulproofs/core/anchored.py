@@ -26,7 +26,7 @@ from . import groundtruth
 from .descent import gradient_descent
 from .errors import AssumptionError
 from .etf import simplex_etf
-from .precision import float_tolerance, relative_error
+from .precision import float_tolerance, relative_error, taylor_odefun
 from .rates import Constant, CosineAnnealing, RatePair, Step
 from .setting import LayerPeeledProblem
 from .validation import schedule, time_point
@@ -143,7 +143,7 @@ def _integrate_piece(schedule, lam, targets, values, start, stop):
         return out
 
     initial = list(values) + ([mpmath.cos(omega * start), mpmath.sin(omega * start)] if b != 0 else [])
-    return list(mpmath.odefun(derivative, 0, initial)(1))[:size]
+    return list(taylor_odefun(derivative, 0, initial)(1))[:size]
 
 
 def make_problem(p, C_, N_, gamma_text):

@@ -52,7 +52,7 @@ from . import groundtruth
 from .decomposition import Decomposition
 from .errors import AssumptionError
 from .operator import derive_spectrum, gamma, matrix_M, time_scaling
-from .precision import float_tolerance
+from .precision import float_tolerance, taylor_odefun
 from .rates import checked_rates
 from .structured import FEATURES, MEAN, PERP, PROTOTYPES, Z_SPACE, C, N, StructuredMatrix
 
@@ -339,4 +339,4 @@ def _mp_piece(rates, state, start, stop, m, decay1, decay2):
             out += [p11 * g11 + p12 * g21, p11 * g12 + p12 * g22, p21 * g11 + p22 * g21, p21 * g12 + p22 * g22]
         return out + [-decay1 * r1 * y[8]] + oscillator(y[9:])
 
-    return list(mpmath.odefun(derivative, 0, list(state) + extra)(1))[:9]
+    return list(taylor_odefun(derivative, 0, list(state) + extra)(1))[:9]

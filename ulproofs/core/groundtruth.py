@@ -53,6 +53,7 @@ import mpmath
 import numpy as np
 
 from .errors import AssumptionError
+from .precision import taylor_odefun
 from .rates import Constant, CosineAnnealing, LinearWarmup, Sinusoidal, Step
 
 DEFAULT_DPS = 50
@@ -340,7 +341,7 @@ def _integrate_piece(M, rates, Z, b, start, stop, decay, drift):
         return out + oscillator(state[size + classes:])
 
     initial = [Z[k // cols, k % cols] for k in range(size)] + (b or []) + extra
-    flat = mpmath.odefun(derivative, 0, initial)(1)
+    flat = taylor_odefun(derivative, 0, initial)(1)
     if Z is not None:
         Z = mpmath.matrix(rows, cols)
         for k in range(size):

@@ -311,14 +311,18 @@ class StructuredMatrix:
         out = sp.zeros(sum(row_sizes), sum(col_sizes))
         for (i, j), terms in self.blocks.items():
             r, c = self.rows[i], self.cols[j]
-            block = sp.zeros(row_sizes[i], col_sizes[j])
+            block = [[sp.S.Zero] * col_sizes[j] for _ in range(row_sizes[i])]
+            p, q = r.example_size(sizes), c.example_size(sizes)
             for (fc, fn), coeff in terms.items():
                 value = sp.sympify(coeff).subs({C: classes, N: examples})
-                left = _dense_factor(fc, r.class_size(sizes), c.class_size(sizes))
-                right = _dense_factor(fn, r.example_size(sizes), c.example_size(sizes))
-                block += value * sp.kronecker_product(left, right)
+                # the entries of value * (fc (x) fn), fc and fn each an identity or all ones
+                for row in range(row_sizes[i]):
+                    for col in range(col_sizes[j]):
+                        if ((fc != IDENTITY or row // p == col // q)
+                                and (fn != IDENTITY or row % p == col % q)):
+                            block[row][col] += value
             r0, c0 = sum(row_sizes[:i]), sum(col_sizes[:j])
-            out[r0:r0 + row_sizes[i], c0:c0 + col_sizes[j]] = block
+            out[r0:r0 + row_sizes[i], c0:c0 + col_sizes[j]] = sp.Matrix(block)
         if backend == "numpy":
             import numpy as np
 
@@ -403,12 +407,6 @@ def _zeros_like(x, shape):
     import numpy as np
 
     return np.zeros(shape, dtype=x.dtype)
-
-
-def _dense_factor(factor, rows, cols):
-    if factor == IDENTITY:
-        return sp.eye(rows)
-    return sp.ones(rows, cols)
 
 
 def _latex_factor(factor, out_full, in_full, symbol):

@@ -7,9 +7,10 @@ component :math:`k` of :class:`~ulproofs.core.decomposition.Decomposition` evolv
 (Theorem 4, proved in :mod:`ulproofs.claims.theorem_4`); gradient descent multiplies by
 :math:`\prod_j(I+\eta_{2,j}G_k)` exactly. :class:`WeightDecayDynamics` evaluates both;
 :func:`closed_form_trajectories` turns them into the scalars that Figs. 4--8 plot, and
-:func:`simulate` runs real gradient descent beside them (used by Corollary 5's evidence and by
-:mod:`ulproofs.reports.figures`). With :math:`\lambda_1=\lambda_2=\lambda` the exponents of
-:math:`G` are Eq. 74's :math:`\omega_{1,2}` (:func:`exponents`; derived in :mod:`ulproofs.claims.corollary_5`).
+:func:`simulate_batch` runs real gradient descent beside them, several runs as one batched update
+(used by Corollary 5's evidence and by :mod:`ulproofs.reports.figures`). With
+:math:`\lambda_1=\lambda_2=\lambda` the exponents of :math:`G` are Eq. 74's :math:`\omega_{1,2}`
+(:func:`exponents`; derived in :mod:`ulproofs.claims.corollary_5`).
 
 >>> from ulproofs.core.setting import LayerPeeledProblem
 >>> from ulproofs.core.rates import Constant, RatePair
@@ -25,16 +26,15 @@ component :math:`k` of :class:`~ulproofs.core.decomposition.Decomposition` evolv
 from __future__ import annotations
 
 import math
-import time
 from dataclasses import dataclass, field
 
 import numpy as np
 import torch
 
+from .batch_observables import BatchAccuracy, BatchTargets, observe_batch, run_batch
 from .decomposition import LABELS, Decomposition, spectrum_at
-from .descent import default_device, gradient_descent
+from .descent import default_device
 from .errors import AssumptionError
-from .etf import etf_deviation
 from .precision import float_tolerance
 from .rates import Constant, RatePair
 from .setting import LayerPeeledProblem
@@ -330,54 +330,62 @@ def rounding_bound(problem, dynamics, norm_Z, eta):
 def simulate(problem, H0, W0, b0, eta, steps, every, decay, ratio=1.0, device=None, accuracy=False):
     r"""Gradient descent with :math:`\eta_2=\eta`, :math:`\eta_1=s\eta`, weight decay
     :math:`(\lambda,\lambda)` (class-mean update, float64), observing :data:`QUANTITIES` every
-    ``every`` steps, beside the exact discrete closed form (:func:`closed_form_trajectories`)."""
+    ``every`` steps, beside the exact discrete closed form (:func:`closed_form_trajectories`): one
+    run of :func:`simulate_batch`."""
+    dynamics = WeightDecayDynamics(problem, H0, W0, b0, RatePair.proportional(Constant(eta), s=ratio),
+                                   weight_decay=(decay, decay))
+    return simulate_batch([dynamics], steps, every, accuracy=[accuracy], device=device)[0]
+
+
+def simulate_batch(runs, steps, every, accuracy=None, device=None, desc="gradient descent", progress=False):
+    r"""Gradient descent of several runs of one size at once (``runs``: :class:`WeightDecayDynamics` with
+    constant proportional rates and :math:`\lambda_1=\lambda_2`), as one batched class-mean update
+    (:func:`~ulproofs.core.descent.batched_descent`), observing :data:`QUANTITIES` every ``every`` steps
+    (and the accuracy of the runs flagged in ``accuracy``); each becomes a :class:`Run` beside the exact
+    discrete closed form and its a-priori rounding bound. ``progress``: show a bar labelled ``desc``."""
     if steps < 2 * every:
         raise AssumptionError("need at least two recorded steps after the start (steps >= 2 * every)")
+    accuracy = [False] * len(runs) if accuracy is None else list(accuracy)
+    for dynamics in runs:
+        decay1, decay2 = dynamics.weight_decay
+        if decay1 != decay2:
+            raise AssumptionError(f"simulate_batch needs lambda1 = lambda2 (got {decay1!r}, {decay2!r})")
     device = default_device(device)
-    rates = RatePair.proportional(Constant(eta), s=ratio)
-    dynamics = WeightDecayDynamics(problem, H0, W0, b0, rates, weight_decay=(decay, decay))
-    coefficients = dynamics.discrete_coefficients(steps)
-    parts = dynamics.parts
+    targets = [target_coefficients(d.problem, d.weight_decay[0], d.ratio) for d in runs]
+    classes = torch.as_tensor(runs[0].problem.class_of_column(), device=device)
+    observe_accuracy = BatchAccuracy(classes, [i for i, flag in enumerate(accuracy) if flag])
+    fixed = {}
+
+    def observe(state):
+        if not fixed:
+            fixed.update({name: BatchTargets(state, [d.parts for d in runs], [t[name] for t in targets])
+                          for name in ("P", "limit", "direction")})
+        return observe_batch(state, {name: fixed[name] for name in ("P", "limit")}, direction=fixed["direction"],
+                             accuracy=observe_accuracy)
+
+    observed = run_batch([d.problem for d in runs], [(d.parts.H0, d.parts.W0, d.b0) for d in runs],
+                         [d.rates for d in runs], [d.weight_decay for d in runs], steps, every, observe, device,
+                         desc, progress)
+    return [_run(dynamics, observation, flag) for dynamics, observation, flag in zip(runs, observed, accuracy)]
+
+
+def _run(dynamics, observed, accuracy):
+    """A :class:`Run` from one run's observations (``observed``: steps, measured, seconds)."""
+    problem, parts, decay, ratio = dynamics.problem, dynamics.parts, dynamics.weight_decay[0], dynamics.ratio
+    eta = float(dynamics.rates.eta2.rate)
+    record_steps = observed["steps"]
+    coefficients = dynamics.discrete_coefficients(int(record_steps[-1]))
     targets = target_coefficients(problem, decay, ratio)
-    record_steps = np.arange(0, steps + 1, every)
     model = trajectory_quantities(parts, coefficients[record_steps], targets)
     bound = rounding_bound(problem, dynamics, parts.norm(coefficients), eta)[record_steps]
-
-    as_tensor = lambda x: torch.as_tensor(np.asarray(x, dtype=float), dtype=torch.float64, device=device)  # noqa: E731
-    fixed = {name: [as_tensor(x) for x in parts.combine(targets[name])] for name in ("P", "limit")}
-    dir_H, dir_W = (as_tensor(x) for x in parts.combine(targets["direction"]))
-    dir_norm = torch.sqrt((dir_H ** 2).sum() + (dir_W ** 2).sum())
-    unit_H, unit_W = dir_H / dir_H.norm(), dir_W / dir_W.norm()
-    classes = torch.as_tensor(problem.class_of_column(), device=device)
-
-    def observe(H, W, b, k):
-        nH, nW = H.norm(), W.norm()
-        nZ = torch.sqrt(nH ** 2 + nW ** 2)
-        out = dict(norm_H=float(nH), norm_W=float(nW), norm_Z=float(nZ),
-                   direction_H=float((H / nH - unit_H).norm()), direction_W=float((W / nW - unit_W).norm()),
-                   direction_Z=float(torch.sqrt(((H / nZ - dir_H / dir_norm) ** 2).sum()
-                                                + ((W / nZ - dir_W / dir_norm) ** 2).sum())),
-                   self_duality=float((H * W.repeat_interleave(problem.N, dim=1)).sum() / (problem.N * nW ** 2)),
-                   centring=float(W.sum(1).norm() / nW), etf=etf_deviation(W.cpu().numpy()))
-        for name, (TH, TW) in fixed.items():
-            out[f"distance_H_{name}"], out[f"distance_W_{name}"] = float((H - TH).norm()), float((W - TW).norm())
-        if accuracy:
-            out["accuracy"] = float(((W.T @ H).argmax(0) == classes).double().mean())
-        return out
-
-    start = time.perf_counter()
-    record = gradient_descent(problem, H0, W0, b0, rates, steps, record_steps=record_steps.tolist(), observe=observe,
-                              method="class-mean", device=device, keep_states=False, weight_decay=(decay, decay))
-    seconds = time.perf_counter() - start
-    keys = record.observations[0].keys()
-    measured = {key: np.array([o[key] for o in record.observations]) for key in keys}
+    measured = {key: value for key, value in observed["measured"].items() if accuracy or key != "accuracy"}
     measured["norm_H_minus_norm_W"] = measured["norm_H"] - measured["norm_W"]
     target_norms = {}
     for name in ("P", "limit"):
         tH, tW = parts.norms_HW(targets[name])
         target_norms[f"distance_H_{name}"], target_norms[f"distance_W_{name}"] = float(tH), float(tW)
-    return Run(problem, float(eta), float(ratio), float(decay), np.array(record.steps), measured, model, bound, parts,
-               target_norms, seconds)
+    return Run(problem, eta, float(ratio), float(decay), record_steps, measured, model, bound, parts, target_norms,
+               observed["seconds"])
 
 
 def agreement(run, quantities=QUANTITIES):

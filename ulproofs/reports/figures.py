@@ -67,7 +67,8 @@ from tqdm.auto import tqdm
 from ..claims import corollary_3
 from ..claims.theorem_2 import UnconstrainedDynamics
 from ..core import weight_decay
-from ..core.descent import batched_descent, default_device, gradient_descent
+from ..core.batch_observables import BatchAccuracy, BatchTargets, observe_batch, run_batch
+from ..core.descent import default_device, gradient_descent
 from ..core.errors import AssumptionError
 from ..core.etf import simplex_etf
 from ..core.operator import gamma as gamma_symbol
@@ -269,125 +270,6 @@ def _loss_closed_form(parts, coefficients, bias_sum):
 # ------------------------------------------------------------------------------------------------
 # Unconstrained runs (Fig. 1 and the instability figure)
 # ------------------------------------------------------------------------------------------------
-class _BatchTargets:
-    r"""Fixed targets of B runs in the coordinates of a :class:`~ulproofs.core.descent.BatchState`: a target
-    :math:`T_H=T_A\otimes\mathbf 1_N^\top+t\,R_0` (its E3 part is the start's within-class part :math:`R_0`, the
-    others are constant within each class) is held as (T_A, t) and T_W, so that by Pythagoras (:math:`R_0` is
-    orthogonal to every class-constant matrix)
-    :math:`\|H-T_H\|^2=N\|A-T_A\|_F^2+(c-t)^2\|R_0\|^2` with no cancellation and no p x CN matrix formed."""
-
-    def __init__(self, state, parts_list, coefficient_list):
-        p, C = state.within.shape[1], state.A.shape[-1]
-        N = state.within.shape[-1] // C
-        means, prototypes, within = [], [], []
-        for i, (parts, coefficients) in enumerate(zip(parts_list, coefficient_list)):
-            coefficients = np.array(coefficients, dtype=float)
-            e3 = parts.labels.index("E3")
-            within.append(coefficients[e3, 0])
-            coefficients[e3, 0] = 0.0
-            H, W = parts.combine(coefficients)
-            basis = state.basis[i].double().cpu().numpy()
-            for full, out in ((H[:, ::N], means), (W, prototypes)):
-                reduced = basis.T @ full
-                residual = np.linalg.norm(full - basis @ reduced)
-                if residual > float_tolerance(operations=p * C) * max(np.linalg.norm(full), 1.0):
-                    raise AssumptionError(f"a target leaves the span of the start (residual {residual:.3g})")
-                out.append(reduced)
-        as_tensor = lambda x: torch.as_tensor(np.array(x), dtype=state.A.dtype, device=state.A.device)  # noqa: E731
-        self.A, self.W, self.t = as_tensor(means), as_tensor(prototypes), as_tensor(within)
-        self.norm_H = torch.sqrt(N * (self.A ** 2).sum((1, 2)) + self.t ** 2 * state.within_squared)
-        self.norm_W = torch.linalg.vector_norm(self.W, dim=(1, 2))
-
-
-def _feature_distance(state, A, c, TA, t):
-    r""":math:`\|H-T_H\|` for H = (A, c) and T_H = (T_A, t) (see :class:`_BatchTargets`), per run."""
-    N = state.within.shape[-1] // state.A.shape[-1]
-    return torch.sqrt(N * ((A - TA) ** 2).sum((1, 2)) + (c - t) ** 2 * state.within_squared)
-
-
-def _frobenius(x):
-    return torch.linalg.vector_norm(x, dim=(1, 2))
-
-
-class _BatchAccuracy:
-    r"""Accuracy of :math:`\arg\max_cw_c^\top h` for the runs ``which`` of a batch (NaN for the others):
-    :math:`W^\top H=(W^\top A)\otimes\mathbf 1_N^\top+c\,W^\top R_0` in the basis's coordinates, with
-    :math:`Q^\top R_0` (r x CN) formed once."""
-
-    def __init__(self, classes, which):
-        self.classes, self.which, self.within = classes, list(which), None
-
-    def __call__(self, state):
-        out = torch.full_like(state.scale, math.nan)
-        if not self.which:
-            return out
-        index = torch.as_tensor(self.which, device=state.A.device)
-        if self.within is None:
-            self.within = state.basis[index].transpose(1, 2) @ state.within[index]
-        N = state.within.shape[-1] // state.A.shape[-1]
-        W = state.W[index].transpose(1, 2)
-        scores = (W @ state.A[index]).repeat_interleave(N, dim=-1) + state.scale[index, None, None] * (W @ self.within)
-        out[index] = (scores.argmax(1) == self.classes).to(out.dtype).mean(1)
-        return out
-
-
-def _observe_batch(state, targets, direction=None, accuracy=None, loss=None):
-    """Scalars of every run at one recorded step (float64 NumPy arrays of length B): norms, distances to the
-    fixed ``targets`` (name -> :class:`_BatchTargets`), the direction distances of H, W and Z to ``direction``,
-    self-duality, centring and ETF deviation of W (weight decay), the loss (``loss``: per-run (own, shared,
-    bias drift) of M) and the accuracy (``accuracy``: a :class:`_BatchAccuracy`)."""
-    A, W, c = state.A, state.W, state.scale
-    N = state.within.shape[-1] // A.shape[-1]
-    zero = torch.zeros_like(c)
-    norm_H = _feature_distance(state, A, c, torch.zeros_like(A), zero)
-    norm_W = _frobenius(W)
-    norm_Z = torch.sqrt(norm_H ** 2 + norm_W ** 2)
-    out = dict(norm_H=norm_H, norm_W=norm_W, norm_Z=norm_Z)
-    for name, target in targets.items():
-        if name == "unit":   # the distance of Z/||Z|| to a unit target (Fig. 1)
-            z = norm_Z[:, None, None]
-            out["distance"] = torch.sqrt(_feature_distance(state, A / z, c / norm_Z, target.A, target.t) ** 2
-                                         + _frobenius(W / z - target.W) ** 2)
-            continue
-        out[f"distance_H_{name}"] = _feature_distance(state, A, c, target.A, target.t)
-        out[f"distance_W_{name}"] = _frobenius(W - target.W)
-    if direction is not None:
-        d = direction
-        h, w = norm_H[:, None, None], norm_W[:, None, None]
-        out["direction_H"] = _feature_distance(state, A / h, c / norm_H, d.A / d.norm_H[:, None, None],
-                                               d.t / d.norm_H)
-        out["direction_W"] = _frobenius(W / w - d.W / d.norm_W[:, None, None])
-        norm_d = torch.sqrt(d.norm_H ** 2 + d.norm_W ** 2)
-        z, dz = norm_Z[:, None, None], norm_d[:, None, None]
-        out["direction_Z"] = torch.sqrt(_feature_distance(state, A / z, c / norm_Z, d.A / dz, d.t / norm_d) ** 2
-                                        + _frobenius(W / z - d.W / dz) ** 2)
-        # <H, W (x) 1^T> = N <A, W>: self-duality <H, W (x) 1>/(N ||W||^2)
-        out["self_duality"] = (A * W).sum((1, 2)) / norm_W ** 2
-        out["centring"] = torch.linalg.vector_norm(W.sum(2), dim=1) / norm_W
-    if loss is not None:
-        # Eq. 3: -<W, H M^T> - drift 1^T b with H M^T = N (own A - shared A 1 1^T)
-        own, shared, drift = loss
-        out["loss"] = -N * (own * (A * W).sum((1, 2)) - shared * (A.sum(2) * W.sum(2)).sum(1)) - drift * state.b.sum(1)
-    if accuracy is not None:
-        out["accuracy"] = accuracy(state)
-    result = {key: value.double().cpu().numpy() for key, value in out.items()}
-    if direction is not None:
-        result["etf"] = np.array([weight_decay.etf_deviation(w.double()) for w in W])
-    return result
-
-
-def _run_batch(problems, starts, rates, decays, steps, every, observe, device, desc, progress):
-    """One batched gradient-descent run of several (gamma, lambda, eta, s) settings; per-run observations."""
-    bar = tqdm(total=steps, desc=desc, disable=not progress, leave=False, mininterval=0.5)
-    recorded, observations, seconds = batched_descent(problems, starts, rates, steps, range(0, steps + 1, every),
-                                                      observe, decays, device=device, progress=bar)
-    bar.close()
-    keys = observations[0].keys()
-    return [dict(steps=np.array(recorded), seconds=seconds / len(problems),
-                 measured={key: np.array([o[key][i] for o in observations]) for key in keys})
-            for i in range(len(problems))]
-
-
 def unconstrained_theory(problem, H0, W0, b0, eta, steps, every, dtype=torch.float64, full=True):
     r"""Theorem 2's closed form of the flow (``closed_form``, at :math:`\zeta=\eta t`) and of the iterates
     (``discrete``) without weight decay, with the a-priori bound on |iterates - discrete| (``error_bound``),
@@ -483,15 +365,15 @@ def figure_one(scale="paper", seed=0, progress=True, device=None):
     classes = torch.as_tensor(problems[0].class_of_column(), device=default_device(device))
     loss = tuple(torch.as_tensor(x, dtype=torch.float64, device=default_device(device)) for x in zip(*(
         ((1 + pb.gamma) / pb.examples, pb.gamma / pb.examples, pb.bias_drift()) for pb in problems)))
-    targets, accuracy = {}, _BatchAccuracy(classes, range(len(problems)))
+    targets, accuracy = {}, BatchAccuracy(classes, range(len(problems)))
 
     def observe(state):
         if not targets:
-            targets["unit"] = _BatchTargets(state, [t["parts"] for t in theories],
+            targets["unit"] = BatchTargets(state, [t["parts"] for t in theories],
                                             [t["target_unit"] for t in theories])
-        return _observe_batch(state, targets, accuracy=accuracy, loss=loss)
+        return observe_batch(state, targets, accuracy=accuracy, loss=loss)
 
-    runs = _run_batch(problems, starts, [RatePair.proportional(Constant(eta))] * len(problems), None, size["steps"],
+    runs = run_batch(problems, starts, [RatePair.proportional(Constant(eta))] * len(problems), None, size["steps"],
                       size["every"], observe, device, "figure 1", progress)
     curves = []
     for value, problem, theory, run in zip(FIGURE_ONE_GAMMAS, problems, theories, runs):
@@ -528,26 +410,14 @@ def _log_ratio(norm_H, norm_W):
     return np.abs(np.log(norm_H) - np.log(norm_W))
 
 
-def weight_decay_curve(dynamics, eta, decay, ratio, label, observed, accuracy=False):
-    r"""A gradient-descent run (``observed``: steps, measured scalars and seconds from :func:`_run_batch`) beside
-    Theorem 4's exact discrete closed form with its a-priori bound (:class:`ulproofs.core.weight_decay.Run`) and
-    Theorem 4's closed form of the flow at :math:`\zeta_2=\eta t`, :math:`\zeta_1=s\eta t`, and the derived
-    quantities of the figures."""
+def weight_decay_curve(dynamics, run, label, accuracy=False):
+    r"""A gradient-descent run (a :class:`ulproofs.core.weight_decay.Run` of :func:`weight_decay.simulate_batch`:
+    the iterates beside Theorem 4's exact discrete closed form with its a-priori bound) and Theorem 4's closed
+    form of the flow at :math:`\zeta_2=\eta t`, :math:`\zeta_1=s\eta t`, and the derived quantities of the
+    figures."""
     problem, parts, rates = dynamics.problem, dynamics.parts, dynamics.rates
     H0, W0, b0 = parts.H0, parts.W0, dynamics.b0
-    steps = observed["steps"]
-    discrete_all = dynamics.discrete_coefficients(int(steps[-1]))
-    targets = weight_decay.target_coefficients(problem, decay, ratio)
-    measured = dict(observed["measured"])
-    measured["norm_H_minus_norm_W"] = measured["norm_H"] - measured["norm_W"]
-    target_norms = {}
-    for name in ("P", "limit"):
-        target_norms[f"distance_H_{name}"], target_norms[f"distance_W_{name}"] = (
-            float(x) for x in parts.norms_HW(targets[name]))
-    run = weight_decay.Run(problem, float(eta), float(ratio), float(decay), steps, measured,
-                          weight_decay.trajectory_quantities(parts, discrete_all[steps], targets),
-                          weight_decay.rounding_bound(problem, dynamics, parts.norm(discrete_all), eta)[steps], parts,
-                          target_norms, observed["seconds"])
+    eta, decay = run.eta, run.decay
     theory = weight_decay.closed_form_trajectories(problem, H0, W0, b0, rates, decay, times=run.steps.astype(float))
     flow_coefficients = theory["coefficients"]
     quantities = list(weight_decay.QUANTITIES)
@@ -562,7 +432,7 @@ def weight_decay_curve(dynamics, eta, decay, ratio, label, observed, accuracy=Fa
     errors["log_ratio_HW"] = sum(errors[q] / np.maximum(exact[q] - errors[q], np.finfo(float).tiny)
                                  for q in ("norm_H", "norm_W"))
     if accuracy:
-        discrete = discrete_all[run.steps]
+        discrete = dynamics.discrete_coefficients(int(run.steps[-1]))[run.steps]
         scores = _Scores(run.parts)
         forming = float_tolerance("float64", operations=problem.p * problem.C * (problem.N + 1))
         norm_Z = exact["norm_Z"]
@@ -657,24 +527,11 @@ def _weight_decay_batch(name, scale, seed, progress, device, cache):
             todo.append((key, dynamics, decay, eta, ratio))
     if not todo:
         return
-    classes = torch.as_tensor(todo[0][1].problem.class_of_column(), device=default_device(device))
-    accuracy = _BatchAccuracy(classes, [i for i, (key, *_) in enumerate(todo) if plan[key]])
-    targets = [weight_decay.target_coefficients(d.problem, decay, ratio) for _, d, decay, _, ratio in todo]
-    fixed = {}
-
-    def observe(state):
-        if not fixed:
-            parts = [d.parts for _, d, *_ in todo]
-            fixed.update({target: _BatchTargets(state, parts, [t[target] for t in targets])
-                          for target in ("P", "limit", "direction")})
-        return _observe_batch(state, {k: fixed[k] for k in ("P", "limit")}, direction=fixed["direction"],
-                              accuracy=accuracy)
-
-    runs = _run_batch([d.problem for _, d, *_ in todo], [(d.parts.H0, d.parts.W0, d.b0) for _, d, *_ in todo],
-                      [d.rates for _, d, *_ in todo], [(decay, decay) for _, _, decay, *_ in todo], size["steps"],
-                      size["every"], observe, device, f"figure {name}: {len(todo)} runs", progress)
-    for (key, dynamics, decay, eta, ratio), observed in zip(todo, runs):
-        cache[key] = weight_decay_curve(dynamics, eta, decay, ratio, None, observed, accuracy=plan[key])
+    runs = weight_decay.simulate_batch([d for _, d, *_ in todo], size["steps"], size["every"],
+                                       accuracy=[plan[key] for key, *_ in todo], device=device,
+                                       desc=f"figure {name}: {len(todo)} runs", progress=progress)
+    for (key, dynamics, *_), run in zip(todo, runs):
+        cache[key] = weight_decay_curve(dynamics, run, None, accuracy=plan[key])
 
 
 def weight_decay_figure(name, scale="paper", seed=0, progress=True, device=None, cache=None):
@@ -804,9 +661,9 @@ def figure_instability(scale="paper", seed=0, progress=True, device=None):
     H0, W0, b0 = _start(problem, seed)
     float32_max = float(torch.finfo(torch.float32).max)
     curves = []
-    runs = _run_batch([problem] * len(INSTABILITY_RATES), [(H0, W0, b0)] * len(INSTABILITY_RATES),
+    runs = run_batch([problem] * len(INSTABILITY_RATES), [(H0, W0, b0)] * len(INSTABILITY_RATES),
                       [RatePair.proportional(Constant(eta)) for eta in INSTABILITY_RATES], None, horizon["steps"],
-                      horizon["every"], lambda state: _observe_batch(state, {}), device, "instability (float64)",
+                      horizon["every"], lambda state: observe_batch(state, {}), device, "instability (float64)",
                       progress)
     bar = tqdm(total=len(INSTABILITY_RATES), desc="instability (float32)", disable=not progress)
     for eta, run in zip(INSTABILITY_RATES, runs):
