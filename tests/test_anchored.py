@@ -3,13 +3,14 @@ import mpmath
 import numpy as np
 import pytest
 
+from ulproofs.claims.cases import exact_problem
 from ulproofs.core import anchored, groundtruth
 from ulproofs.core.errors import AssumptionError
 from ulproofs.core.rates import Constant
 
 
 def draw(p=2, C=3, N=2, gamma_text="1/5", seed=0):
-    problem, exact = anchored.make_problem(p, C, N, gamma_text)
+    problem, exact = exact_problem(p, C, N, gamma_text)
     rng = np.random.default_rng(seed)
     return problem, exact, rng.standard_normal((p, problem.examples)), anchored.draw_prototypes(problem, rng)
 

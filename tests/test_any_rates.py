@@ -7,14 +7,12 @@ import mpmath
 import numpy as np
 import pytest
 
-from ulproofs.claims import extension_any_rates
 from ulproofs.core import groundtruth
 from ulproofs.core.any_rates import AnyRatesDynamics
 from ulproofs.core.errors import AssumptionError
 from ulproofs.core.rates import Constant, LinearWarmup, RatePair, Sinusoidal
 from ulproofs.core.setting import LayerPeeledProblem
 from ulproofs.reports import extension_figures
-from ulproofs.reports.latex import Formula, round_trip, to_latex
 
 PROBLEM = LayerPeeledProblem(p=2, C=3, N=2, gamma=0.2)
 RNG = np.random.default_rng(0)
@@ -85,12 +83,6 @@ def test_dense_ground_truth_with_a_linear_warm_up_matches_piecewise_expm_of_a_st
         expm = groundtruth.piecewise_expm_solution(problem, H, W, RatePair(Constant(1.0), Constant(0.5)), 3.0,
                                                    Fraction(0))
         assert groundtruth.relative_error_mp(ode, expm) < mpmath.mpf(10) ** -40
-
-
-def test_formulas_build_and_export():
-    for spec in extension_any_rates.FORMULAS:
-        formula = Formula(**spec)
-        assert formula.claim == "extension-any-rates" and to_latex(formula.build()) and round_trip(formula).equal
 
 
 def test_any_rates_figure(tmp_path):

@@ -12,7 +12,6 @@ from ulproofs.core.decomposition import Decomposition
 from ulproofs.core.errors import AssumptionError
 from ulproofs.core.setting import LayerPeeledProblem
 from ulproofs.reports import extension_figures
-from ulproofs.reports.latex import Formula, round_trip, to_latex
 
 PROBLEM = LayerPeeledProblem(p=6, C=4, N=3, gamma=0.2)
 RNG = np.random.default_rng(3)
@@ -49,13 +48,6 @@ def test_unknown_limit_and_start_raise():
         collapse.limit_blocks("sideways")
     with pytest.raises(AssumptionError, match="unknown start"):
         collapse.constructed_start(PROBLEM, "orthogonal", np.random.default_rng(0))
-
-
-def test_formulas_build_and_export():
-    for spec in collapse.FORMULAS:
-        formula = Formula(**spec)
-        assert formula.claim == "extension-collapse-condition" and to_latex(formula.build())
-        assert round_trip(formula).equal
 
 
 def test_collapse_figure(tmp_path):

@@ -6,7 +6,6 @@ import math
 import numpy as np
 import pytest
 
-from ulproofs.claims import extension_imbalanced
 from ulproofs.core.errors import AssumptionError
 from ulproofs.core.imbalanced import (
     ImbalancedDynamics,
@@ -18,7 +17,6 @@ from ulproofs.core.imbalanced import (
 )
 from ulproofs.core.precision import float_tolerance
 from ulproofs.reports import extension_figures
-from ulproofs.reports.latex import Formula, round_trip, to_latex
 
 
 @pytest.mark.parametrize("sizes", [[3, 0, 2], [3, -1], [3], [], [2.5, 3], [True, 2]])
@@ -85,13 +83,6 @@ def test_balanced_sizes_give_theorem_2_eigenvalues():
     sigma = problem.singular_values()
     expected = sorted([(1 + 0.2) / (4 * math.sqrt(3))] * 3 + [abs(1 + 0.2 - 0.8) / (4 * math.sqrt(3))], reverse=True)
     assert np.allclose(sigma, expected, rtol=float_tolerance("float64", 16), atol=0)
-
-
-def test_formulas_build_and_export():
-    for spec in extension_imbalanced.FORMULAS:
-        formula = Formula(**spec)
-        assert formula.claim == "extension-imbalanced" and to_latex(formula.build())
-        assert round_trip(formula).equal
 
 
 def test_imbalanced_figure(tmp_path):

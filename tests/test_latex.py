@@ -34,6 +34,8 @@ def test_registry_names_are_unique_letters_and_claims_exist():
     known = {c.id for c in registry.all_claims()}
     assert {f.claim for f in FORMULAS} <= known
     assert set(REQUIRED) <= set(names)
+    extensions = {c.id for c in registry.all_claims() if c.section == "extension"}
+    assert extensions <= {f.claim for f in FORMULAS}     # each extension's formulas are round-tripped below
 
 
 def test_bad_names_are_refused():

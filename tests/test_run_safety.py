@@ -85,3 +85,18 @@ def test_output_folder_follows_the_overrides():
     assert changed.name.startswith("digits-ul-pal-") and changed != default_out_dir(preset("digits-ul-pal"))
     assert default_out_dir(preset("digits-ul-pal", max_epochs=3, progress=False)) == default_out_dir(
         preset("digits-ul-pal"))
+
+
+def test_processes_checking_one_output_folder_at_once_do_not_collide(tmp_path):
+    """The ranks of a DDP run check the same --out folder at once: each write probe is its own file."""
+    from concurrent.futures import ThreadPoolExecutor
+
+    from ulproofs.core.validation import writable_folder
+
+    def check_many(_):
+        for _ in range(300):
+            writable_folder("out_dir", tmp_path / "shared")
+
+    with ThreadPoolExecutor(4) as pool:
+        list(pool.map(check_many, range(4)))
+    assert list((tmp_path / "shared").iterdir()) == []

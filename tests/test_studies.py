@@ -138,9 +138,8 @@ def test_tiny_runs_score_held_out_classes_and_inverted_images(tiny_theory):
     assert scores["sizes"]["held-out classes"] == int(sum(np.isin(d.labels, [5, 6, 7, 8, 9]).sum()
                                                           for d in (load_digits_dataset(True),
                                                                     load_digits_dataset(False))))
-    for shift in ("held-out classes", "inverted images"):
-        for score in ("softmax", "energy", "feature_norm"):
-            assert 0.0 <= scores[shift][score]["auroc"] <= 1.0
+    for shift in ("held-out classes", "inverted images"):      # AUROC itself is checked against scikit-learn
+        assert set(scores[shift]) >= {"softmax", "energy", "feature_norm"}
 
 
 def test_tiny_long_tailed_table(tmp_path):

@@ -96,37 +96,50 @@ class UnconstrainedDynamics:
 
 
 
-def closed_form_mp(problem, H0, W0, zeta1, zeta2, trade_off=None, dps=50):
-    r"""Eq. 6 evaluated in mpmath at ``dps`` digits (the formula under test, not ground truth).
+def sympy_to_mp(matrix, dps=None):
+    """A SymPy matrix of exact numbers as an mpmath matrix, each entry rounded once from ``dps`` + 10 digits
+    (default: the working precision)."""
+    digits = mpmath.mp.dps if dps is None else dps
+    return mpmath.matrix([[mpmath.mpf(sp.N(x, digits + 10)) for x in row] for row in matrix.tolist()])
 
-    Uses the derived projectors and eigenvalues at exact :math:`\gamma` (``trade_off``, a
-    Fraction, or the exact binary value of ``problem.gamma``); returns Z(t) as a p x (CN + C)
-    mpmath matrix.
-    """
+
+def spectral_sum_mp(problem, H0, W0, multipliers, trade_off=None, dps=50):
+    r""":math:`\sum_k\Pi_kZ_0\,\operatorname{diag}(u_kI,v_kI)` in mpmath at ``dps`` digits, with the derived
+    projectors and eigenvalues at exact :math:`\gamma` (``trade_off``, a Fraction, or the exact binary value of
+    ``problem.gamma``). ``multipliers(k, sigma)`` gives :math:`(u_k,v_k)` of component k from its eigenvalue
+    (an mpf; called at the working precision). Returns a p x (CN + C) mpmath matrix."""
     exact_gamma = sp.Rational(problem.gamma) if trade_off is None else sp.Rational(
         trade_off.numerator, trade_off.denominator)
     values = {C: problem.C, N: problem.N, gamma_symbol: exact_gamma}
     CN = problem.C * problem.N
     with mpmath.workdps(dps):
         Z0 = groundtruth.initial_state(problem, H0, W0)
-        z1, z2 = groundtruth.to_mp(zeta1), groundtruth.to_mp(zeta2)
-        root = mpmath.sqrt(z1 * z2)
         total = mpmath.matrix(Z0.rows, Z0.cols)
-        for component in derive_spectrum():
-            dense = component.projector.dense(problem.C, problem.N).subs(values)
-            Q = mpmath.matrix([[mpmath.mpf(sp.N(x, dps + 10)) for x in row] for row in dense.tolist()])
-            part = Z0 * Q
-            if component.sign == 0:
-                total += part
-                continue
-            sigma = mpmath.mpf(sp.N(component.eigenvalue.subs(values), dps + 10))
-            alpha = sigma if root == 0 else mpmath.sinh(sigma * root) / root
-            beta = mpmath.cosh(sigma * root)
+        for k, component in enumerate(derive_spectrum()):
+            part = Z0 * sympy_to_mp(component.projector.dense(problem.C, problem.N).subs(values), dps)
+            u, v = multipliers(k, mpmath.mpf(sp.N(component.eigenvalue.subs(values), dps + 10)))
             for j in range(Z0.cols):
-                scale = alpha * (z1 if j < CN else z2) + beta
+                scale = u if j < CN else v
                 for i in range(Z0.rows):
                     total[i, j] += part[i, j] * scale
         return total
+
+
+def closed_form_mp(problem, H0, W0, zeta1, zeta2, trade_off=None, dps=50):
+    r"""Eq. 6 evaluated in mpmath at ``dps`` digits (the formula under test, not ground truth): the
+    multipliers :math:`\alpha\zeta_{1,2}+\beta` of :func:`spectral_sum_mp` with
+    :math:`\alpha=\sinh(\sigma\sqrt{\zeta_1\zeta_2})/\sqrt{\zeta_1\zeta_2}`,
+    :math:`\beta=\cosh(\sigma\sqrt{\zeta_1\zeta_2})`; returns Z(t) as a p x (CN + C) mpmath matrix.
+    """
+    z1, z2 = groundtruth.to_mp(zeta1), groundtruth.to_mp(zeta2)
+
+    def multipliers(k, sigma):
+        root = mpmath.sqrt(z1 * z2)
+        alpha = sigma if root == 0 else mpmath.sinh(sigma * root) / root
+        beta = mpmath.cosh(sigma * root)
+        return alpha * z1 + beta, alpha * z2 + beta
+
+    return spectral_sum_mp(problem, H0, W0, multipliers, trade_off, dps)
 
 
 def closed_form_operations(problem):

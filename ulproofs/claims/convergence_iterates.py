@@ -13,7 +13,7 @@ import numpy as np
 import sympy as sp
 import torch
 
-from ..core.batch_observables import BatchAccuracy, BatchTargets, frobenius, observe_batch, run_batch
+from ..core.batch_observables import BatchAccuracy, BatchTargets, observe_batch, run_batch
 from ..core.decomposition import Decomposition
 from ..core.descent import default_device
 from ..core.errors import AssumptionError
@@ -90,18 +90,14 @@ def simulate_batch(problems, starts, eta, steps, every, ratio=1.0, device=None):
         if not targets:
             targets["unit"] = BatchTargets(state, parts, units)
         scalars = observe_batch(state, targets)
-        A, W = state.A, state.W
         ends = state.step in (0, steps)
         e1_fraction = np.full(len(problems), math.nan)
         if ends:
             for i, (H_full, W_full) in enumerate(zip(state.features(), state.prototypes())):
                 P_H, P_W = e1.apply_right([H_full, W_full], C_, N_)
                 e1_fraction[i] = float(torch.sqrt((P_H * P_H).sum() + (P_W * P_W).sum()) / scalars["norm_Z"][i])
-        # <H, W (x) 1^T> = N <A, W>
-        self_duality = (A * W).sum((1, 2)) / (W * W).sum((1, 2))
-        return dict(norm=scalars["norm_Z"], distance=scalars["distance"], e1=e1_fraction,
-                    k=self_duality.double().cpu().numpy(),
-                    centring=(torch.linalg.vector_norm(W.sum(2), dim=1) / frobenius(W)).double().cpu().numpy(),
+        return dict(norm=scalars["norm_Z"], distance=scalars["distance"], e1=e1_fraction, k=scalars["self_duality"],
+                    centring=scalars["centring"],
                     accuracy=accuracy(state).double().cpu().numpy() if ends else np.full(len(problems), math.nan),
                     bias_ratio=(state.b.max(1).values / state.b.min(1).values).double().cpu().numpy())
 
@@ -280,7 +276,6 @@ def summarize(trajectory):
 #: Default size: thresholds 1/(C-1) = 1/4 and 2/(C-2) = 2/3; gamma = 2/3 and 0 are the ties.
 SMALL = dict(p=8, C=5, N=3, eta=1.0, steps=500, every=5)
 SMALL_GAMMAS = (0.0, 0.05, 0.25, 0.5, 2 / 3, 1.0)
-#: Figure 1.
 #: Figure 1 (its caption gives no run length): 20,000 steps keep the paper-scale check within budget.
 PAPER = dict(p=512, C=100, N=10, eta=0.1, steps=20_000, every=100)
 PAPER_GAMMAS = (0.0, 0.05, 0.005, 0.001, 1 / 99)

@@ -48,14 +48,13 @@ from ..core.any_rates import (
     sector_commutator,
 )
 from ..core.descent import gradient_descent
-from ..core.operator import derive_spectrum, gamma
 from ..core.precision import MUTANT_MARGIN, float_tolerance, mp_tolerance, relative_error
 from ..core.rates import Constant, CosineAnnealing, LinearWarmup, RatePair, Sinusoidal, Step
-from ..core.structured import C, N
 from ..core.weight_decay import WeightDecayDynamics
 from ..engine.evidence import EvidenceSet, item_rng
 from ..engine.verdicts import Claim, Reading
 from .cases import exact_problem, random_initial, stacked
+from .closed_form_numerics import spectral_sum_mp
 from .theorem_2 import UnconstrainedDynamics, closed_form_error, compare_runs_with_discrete_form
 
 CLAIM = Claim(
@@ -117,19 +116,7 @@ def dense_truth(case, dps):
 
 def mp_state(problem, H0, W0, coefficients, dps):
     r""":math:`\sum_k \Pi_kZ_0\,\operatorname{diag}(u_kI,v_kI)` in mpmath, with the projectors evaluated exactly."""
-    values = {C: problem.C, N: problem.N, gamma: sp.Rational(problem.gamma)}
-    CN = problem.C * problem.N
-    with mpmath.workdps(dps):
-        Z0 = groundtruth.initial_state(problem, H0, W0)
-        total = mpmath.matrix(Z0.rows, Z0.cols)
-        for component, (u, v) in zip(derive_spectrum(), coefficients):
-            dense = component.projector.dense(problem.C, problem.N).subs(values)
-            Q = mpmath.matrix([[mpmath.mpf(sp.N(x, dps + 10)) for x in row] for row in dense.tolist()])
-            part = Z0 * Q
-            for i in range(Z0.rows):
-                for j in range(Z0.cols):
-                    total[i, j] += part[i, j] * (u if j < CN else v)
-        return total
+    return spectral_sum_mp(problem, H0, W0, lambda k, sigma: coefficients[k], dps=dps)
 
 
 # --- the reduction, symbolically ----------------------------------------------------------------
@@ -224,7 +211,7 @@ def _transposed(m, r1, r2):
                description="the 2 x 2 systems by mpmath.odefun (9 unknowns) vs mpmath.odefun on the full dense "
                            "system, p=1, C=3, N=2, gamma=1/5, t=5, at the context's digits: {id}")
 def mpmath_reduced(context, record, case):
-    case_id = _case_id(case)
+    case_id = record.case_id
     problem, H0, W0 = ode_setting()
     rates, decay = case
     reference = dense_truth(case_id, context.dps)
@@ -241,23 +228,23 @@ def mpmath_reduced(context, record, case):
                description="the float64 solver (DOP853 on the 2 x 2 systems) vs mpmath.odefun on the full dense "
                            "system: {id}")
 def float64_solver(context, record, case):
-    case_id = _case_id(case)
-    error, tolerance, evaluations = _solver_error(case, context.dps)
+    case_id = record.case_id
+    error, tolerance, evaluations = _solver_error(record.case_id, context.dps)
     record.passed = error <= tolerance
     record.measured = {"case": CASE_TEXT[case_id], "relative error": error, "tolerance": tolerance,
                        "right-hand sides evaluated": evaluations}
 
 
-def _solver_error(case, dps, generator=None):
+def _solver_error(case_id, dps, generator=None):
     r"""(error, tolerance, evaluations): the tolerance is the integrator's per-step tolerance times the steps
     taken (DOP853 spends 12 evaluations a step) times the conditioning of the five-part sum."""
     from .theorem_2 import closed_form_condition
 
     problem, H0, W0 = ode_setting()
-    rates, decay = case
+    rates, decay = CASES[case_id]
     dynamics = AnyRatesDynamics(problem, H0, W0, rates, decay, generator=generator)
     coefficients = dynamics.coefficients(ODE_HORIZON)
-    reference = groundtruth.to_numpy(dense_truth(_case_id(case), dps))
+    reference = groundtruth.to_numpy(dense_truth(case_id, dps))
     error = relative_error(stacked(*dynamics.parts.combine(coefficients)), reference)
     steps = max(dynamics.evaluations // 12, 1)
     tolerance = float_tolerance("float64", 256 * steps, closed_form_condition(dynamics, coefficients))
@@ -268,8 +255,8 @@ def _solver_error(case, dps, generator=None):
                description="the float64 solver with eta1 and eta2 swapped in a_j misses the dense ground truth by "
                            ">= MUTANT_MARGIN x tolerance: {id}")
 def mutant_swapped_rates(context, record, case):
-    error, tolerance, _ = _solver_error(case, context.dps, generator=lambda m, r1, r2, l1, l2: _numeric_generator(
-        m, r2, r1, l1, l2))
+    error, tolerance, _ = _solver_error(record.case_id, context.dps,
+                                        generator=lambda m, r1, r2, l1, l2: _numeric_generator(m, r2, r1, l1, l2))
     record.passed = error >= MUTANT_MARGIN * tolerance
     record.measured = {"relative error": error, "margin x tolerance": MUTANT_MARGIN * tolerance}
 
@@ -279,7 +266,7 @@ def mutant_swapped_rates(context, record, case):
                            "evaluated at (zeta1(t), zeta2(t)) misses the dense ground truth by >= MUTANT_MARGIN x its "
                            "float64 tolerance, while the reduction holds: {id}")
 def paper_closed_form_error(context, record, case):
-    case_id = _case_id(case)
+    case_id = record.case_id
     problem, H0, W0 = ode_setting()
     rates, decay = case
     b0 = np.zeros(problem.C)
@@ -290,10 +277,6 @@ def paper_closed_form_error(context, record, case):
     record.passed = error >= MUTANT_MARGIN * tolerance
     record.measured = {"case": CASE_TEXT[case_id], "closed form": "Theorem 4" if any(decay) else "Theorem 2",
                        "relative error of the closed form": error, "margin x tolerance": MUTANT_MARGIN * tolerance}
-
-
-def _case_id(case):
-    return next(key for key, value in CASES.items() if value is case)
 
 
 # --- proportional rates: the solver reproduces Theorem 4 --------------------------------------

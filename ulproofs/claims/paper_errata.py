@@ -27,7 +27,7 @@ the simplex ETF of Footnotes 5 and 14, and the internal consistency of the repor
 
 >>> [reading.key for reading in CLAIM.readings if not reading.departs][:2]
 ['footnote-7', 'footnote-8']
->>> next_cosine(sp.Rational(-1, 2), sp.Rational(1, 4))     # Eq. 84: (-5/16)/sqrt(67/64)
+>>> eq_84_step(sp.Rational(1, 4), sp.Rational(-1, 2), 1)[0]     # Eq. 84's cosine: (-5/16)/sqrt(67/64)
 -5*sqrt(67)/134
 """
 from __future__ import annotations
@@ -41,6 +41,7 @@ import sympy as sp
 from ..core.precision import float_tolerance, mp_tolerance
 from ..engine.evidence import EvidenceSet, item_rng
 from ..engine.verdicts import Claim, Reading
+from .lemma_10 import eq_84_step
 
 CLAIM = Claim(
     id="paper-errata",
@@ -368,16 +369,6 @@ def footnote_13_corrected(context, record):
 alpha, beta, xi = sp.symbols("alpha beta xi", real=True)
 
 
-def next_cosine(b, a):
-    """Eq. 84 (Lemma 10): beta_{t+1} = (beta + alpha (1 - beta^2)) / sqrt(1 + alpha^2 (1 - beta^2))."""
-    return (b + a * (1 - b ** 2)) / sp.sqrt(1 + a ** 2 * (1 - b ** 2))
-
-
-def next_step(b, a, x):
-    """Eq. 84 (Lemma 10): alpha_{t+1} = xi alpha / (1 + alpha^2 (1 - beta^2))."""
-    return x * a / (1 + a ** 2 * (1 - b ** 2))
-
-
 def one_step_factor(sign=-1):
     """((1 + sign alpha beta)/(1 + alpha^2 (1 - beta^2)))^2: the printed step uses sign = -1."""
     return ((1 + sign * alpha * beta) / (1 + alpha ** 2 * (1 - beta ** 2))) ** 2
@@ -385,8 +376,8 @@ def one_step_factor(sign=-1):
 
 def one_step_residual(sign=-1):
     """alpha_{t+1}(1 - beta_{t+1}^2) - xi alpha (1 - beta^2) * factor: zero for the proof's factor."""
-    return sp.simplify(next_step(beta, alpha, xi) * (1 - next_cosine(beta, alpha) ** 2)
-                       - xi * alpha * (1 - beta ** 2) * one_step_factor(sign))
+    beta_next, alpha_next = eq_84_step(alpha, beta, xi)
+    return sp.simplify(alpha_next * (1 - beta_next ** 2) - xi * alpha * (1 - beta ** 2) * one_step_factor(sign))
 
 
 @EVIDENCE.item("eqs-87-89-step", kind="symbolic",

@@ -67,6 +67,7 @@ from .closed_form_numerics import (
     closed_form_mp,
     compare_runs_with_discrete_form,
     descent_tolerance,
+    sympy_to_mp,
 )
 from .closed_form_numerics import closed_form_condition as closed_form_condition  # re-exported for Theorem 4
 from .closed_form_numerics import closed_form_operations as closed_form_operations  # re-exported for Theorem 4
@@ -297,10 +298,6 @@ MUTANT_POINT = {C: 3, N: 2, gamma_symbol: sp.Rational(1, 5), s: 2, t: sp.Rationa
 BIAS_SIZES = [(classes, examples) for classes in range(2, 7) for examples in (1, 2)]
 
 
-def _mp_from_sympy(matrix, dps):
-    return mpmath.matrix([[mpmath.mpf(sp.N(x, dps + 10)) for x in row] for row in matrix.tolist()])
-
-
 @EVIDENCE.item("flow-equation", kind="symbolic",
                description="Eq. 6 solves Z' = Z A(t) with Z(0) = Z0 (eta1 = s eta2, zeta2(t) arbitrary), as an "
                            "identity in the structured algebra (all C >= 2, N >= 1, gamma, s)")
@@ -381,7 +378,7 @@ def commutator_dense(context, record):
         A2 = groundtruth.dense_generator(problem, Fraction(1, 4), dps=context.dps) * 2
         dense = A1 * A2 - A2 * A1
         expected = kernel.subs({gamma_symbol: sp.Rational(1, 4), **rates}).dense(3, 2) * factor.subs(rates)
-        error = groundtruth.relative_error_mp(dense, _mp_from_sympy(expected, context.dps))
+        error = groundtruth.relative_error_mp(dense, sympy_to_mp(expected, context.dps))
         size, tolerance = mpmath.mnorm(dense, "f"), mp_tolerance()
         record.passed = bool(size > MUTANT_MARGIN * tolerance and error <= tolerance)
         record.measured = {"||[A1, A2]||_F": float(size), "relative error": float(error),
@@ -396,7 +393,7 @@ def structured_generator_dense(context, record):
     structured = generator(ratio=sp.Rational(3, 2)).subs({gamma_symbol: sp.Rational(1, 4)}).dense(3, 2)
     with mpmath.workdps(context.dps):
         dense = groundtruth.dense_generator(problem, 1.5, dps=context.dps)
-        error, tolerance = groundtruth.relative_error_mp(dense, _mp_from_sympy(structured, context.dps)), mp_tolerance()
+        error, tolerance = groundtruth.relative_error_mp(dense, sympy_to_mp(structured, context.dps)), mp_tolerance()
     same_M = bool(np.array_equal(groundtruth.to_numpy(groundtruth.dense_M(problem)), problem.M_dense()))
     record.passed = bool(error <= tolerance and same_M)
     record.measured = {"relative error": float(error), "tolerance": float(tolerance), "M equal": same_M}

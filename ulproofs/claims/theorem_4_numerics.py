@@ -20,15 +20,15 @@ from functools import cache
 import numpy as np
 import sympy as sp
 
-from ..core.operator import derive_spectrum, gamma
+from ..core.operator import gamma
 from ..core.rates import Constant, CosineAnnealing, RatePair
 from ..core.setting import LayerPeeledProblem
-from ..core.structured import C, N
 from ..core.weight_decay import WeightDecayDynamics, threshold_value
 from ..engine.deferred import DeferredItems
 from ..engine.evidence import item_rng
 from . import theorem_2
 from .cases import exact_problem, non_proportional_rates, ode_rate_cases, random_initial, stacked
+from .closed_form_numerics import spectral_sum_mp, sympy_to_mp
 from .theorem_2 import closed_form_condition, closed_form_operations
 
 #: The items of this module, declared on the claim's EvidenceSet by the claim module.
@@ -36,45 +36,30 @@ ITEMS = DeferredItems()
 
 
 def closed_form_mp(problem, H0, W0, zeta1, zeta2, weight_decay, trade_off=None, dps=50):
-    r"""Eq. 13 with Eq. 69 evaluated in mpmath at ``dps`` digits (the formula under test).
-
-    Uses the derived projectors and eigenvalues at exact :math:`\gamma` and exact
-    :math:`\lambda`'s; where :math:`\theta_1=\theta_2` Eq. 69 is replaced by its limit
-    :math:`e^\theta(I+S-\theta I)(1,1)`. Returns Z(t) as a p x (CN + C) mpmath matrix.
+    r"""Eq. 13 with Eq. 69 evaluated in mpmath at ``dps`` digits (the formula under test): the multipliers
+    of :func:`~ulproofs.claims.closed_form_numerics.spectral_sum_mp` at exact :math:`\lambda`'s; where
+    :math:`\theta_1=\theta_2` Eq. 69 is replaced by its limit :math:`e^\theta(I+S-\theta I)(1,1)`. Returns Z(t)
+    as a p x (CN + C) mpmath matrix.
     """
     import mpmath
 
     from ..core import groundtruth
 
-    exact_gamma = sp.Rational(problem.gamma) if trade_off is None else sp.Rational(
-        trade_off.numerator, trade_off.denominator)
-    values = {C: problem.C, N: problem.N, gamma: exact_gamma}
-    CN = problem.C * problem.N
-    with mpmath.workdps(dps):
-        Z0 = groundtruth.initial_state(problem, H0, W0)
-        z1, z2 = groundtruth.to_mp(zeta1), groundtruth.to_mp(zeta2)
-        l1, l2 = (groundtruth.to_mp(x) for x in weight_decay)
-        total = mpmath.matrix(Z0.rows, Z0.cols)
-        for component in derive_spectrum():
-            dense = component.projector.dense(problem.C, problem.N).subs(values)
-            Q = mpmath.matrix([[mpmath.mpf(sp.N(x, dps + 10)) for x in row] for row in dense.tolist()])
-            sig = mpmath.mpf(sp.N(component.eigenvalue.subs(values), dps + 10))
-            root = mpmath.sqrt((l1 * z1 - l2 * z2) ** 2 + 4 * sig ** 2 * z1 * z2)
-            theta1, theta2 = (-(l1 * z1 + l2 * z2) - root) / 2, (-(l1 * z1 + l2 * z2) + root) / 2
-            if theta1 == theta2:
-                a = mpmath.exp(theta1) * (1 - l1 * z1 + sig * z1 - theta1)
-                b = mpmath.exp(theta1) * (1 + sig * z2 - l2 * z2 - theta1)
-            else:
-                a = ((sig * z1 - l1 * z1 - theta1) * mpmath.exp(theta2)
-                     - (sig * z1 - l1 * z1 - theta2) * mpmath.exp(theta1)) / (theta2 - theta1)
-                b = ((l1 * z1 + theta2 + sig * z2) * mpmath.exp(theta2)
-                     - (l1 * z1 + theta1 + sig * z2) * mpmath.exp(theta1)) / (theta2 - theta1)
-            part = Z0 * Q
-            for j in range(Z0.cols):
-                scale = a if j < CN else b
-                for i in range(Z0.rows):
-                    total[i, j] += part[i, j] * scale
-        return total
+    z1, z2 = groundtruth.to_mp(zeta1), groundtruth.to_mp(zeta2)
+    l1, l2 = (groundtruth.to_mp(x) for x in weight_decay)
+
+    def multipliers(k, sig):
+        root = mpmath.sqrt((l1 * z1 - l2 * z2) ** 2 + 4 * sig ** 2 * z1 * z2)
+        theta1, theta2 = (-(l1 * z1 + l2 * z2) - root) / 2, (-(l1 * z1 + l2 * z2) + root) / 2
+        if theta1 == theta2:
+            return (mpmath.exp(theta1) * (1 - l1 * z1 + sig * z1 - theta1),
+                    mpmath.exp(theta1) * (1 + sig * z2 - l2 * z2 - theta1))
+        return (((sig * z1 - l1 * z1 - theta1) * mpmath.exp(theta2)
+                 - (sig * z1 - l1 * z1 - theta2) * mpmath.exp(theta1)) / (theta2 - theta1),
+                ((l1 * z1 + theta2 + sig * z2) * mpmath.exp(theta2)
+                 - (l1 * z1 + theta1 + sig * z2) * mpmath.exp(theta1)) / (theta2 - theta1))
+
+    return spectral_sum_mp(problem, H0, W0, multipliers, trade_off, dps)
 
 
 def closed_form_argument(dynamics, t):
@@ -187,7 +172,7 @@ def eq57_commutator_dense(context, record):
         dense = A1 * A2 - A2 * A1
         values = {gamma: sp.Rational(1, 4), lambda1: sp.Rational(1, 10), lambda2: sp.Rational(3, 10)}
         expected = kernel.subs({**values, **rates}).dense(3, 2) * factor.subs(rates)
-        expected = mpmath.matrix([[mpmath.mpf(sp.N(x, 60)) for x in row] for row in expected.tolist()])
+        expected = sympy_to_mp(expected)
         size, error = mpmath.mnorm(dense, "f"), groundtruth.relative_error_mp(dense, expected)
         record.passed = bool(size > 0.01 and error < mp_tolerance())
     record.measured = {"||[A1, A2]||": float(size), "relative error": float(error)}
@@ -209,7 +194,7 @@ def dense_generator(context, record):
     structured = generator(ratio=sp.Rational(3, 2)).subs(values).dense(3, 2)
     with mpmath.workdps(50):
         dense = groundtruth.dense_generator(problem, 1.5, weight_decay=(0.125, 0.375))
-        expected = mpmath.matrix([[mpmath.mpf(sp.N(x, 60)) for x in row] for row in structured.tolist()])
+        expected = sympy_to_mp(structured)
         error = groundtruth.relative_error_mp(dense, expected)
         record.passed = bool(error < mp_tolerance())
     record.measured = {"relative error": float(error)}

@@ -89,7 +89,6 @@ from ..core.anchored import (
     etf_drive_margin,
     expm_solution,
     flipped_product_error,
-    make_problem,
     margins,
     mp_drive,
     ode_solution,
@@ -106,6 +105,7 @@ from ..core.structured import FEATURES, PROTOTYPES, SCALAR, C, N, StructuredMatr
 from ..engine.evidence import EvidenceSet, item_rng
 from ..engine.ledger import LedgerRow
 from ..engine.verdicts import Claim, Reading
+from .cases import exact_problem
 from .theorem_2 import t, zeta
 
 CLAIM = Claim(
@@ -474,7 +474,7 @@ def small_step_gaps(problem, H0, W, make, decay=SMALL_STEP_DECAY, steps_sizes=SM
 def expm_case(context, case_id):
     """(problem, H0, W, exact gamma, passed, measured, expm solution) of one EXPM_CASES comparison."""
     p_, C_, N_, gamma_text, decay, rate, time, etf = EXPM_CASES[case_id]
-    problem, exact_gamma = make_problem(p_, C_, N_, gamma_text)
+    problem, exact_gamma = exact_problem(p_, C_, N_, gamma_text)
     rng = item_rng(context, f"theorem-6::expm-{case_id}")
     H0, W = rng.standard_normal((p_, problem.examples)), draw_prototypes(problem, rng, etf)
     passed, measured, exact = expm_comparison(problem, H0, W, rate, decay, time, exact_gamma, context.dps)
@@ -484,7 +484,7 @@ def expm_case(context, case_id):
 @cache
 def descent_setup(context):
     """(problem, H0, W) of the gradient-descent comparisons (p=6, C=4, N=3, gamma=1/10, Gaussian W)."""
-    problem, _ = make_problem(*DESCENT_SIZE)
+    problem, _ = exact_problem(*DESCENT_SIZE)
     rng = item_rng(context, "theorem-6::descent")
     return problem, rng.standard_normal((problem.p, problem.examples)), draw_prototypes(problem, rng)
 
@@ -512,7 +512,7 @@ def etf_dense_margins():
 @cache
 def paper_setup(context):
     """(problem, H0, W) at p=512, C=100, N=10, gamma=1/99, unit simplex ETF W."""
-    problem, _ = make_problem(512, 100, 10, "1/99")
+    problem, _ = exact_problem(512, 100, 10, "1/99")
     rng = item_rng(context, "theorem-6::paper-scale")
     return problem, rng.standard_normal((512, 1000)), simplex_etf(512, 100, seed=rng)
 
@@ -727,7 +727,7 @@ def expm_mutant(context, record, name):
 @cache
 def ode_setup(context):
     """(problem, exact gamma, H0, W) of the odefun comparisons."""
-    problem, exact_gamma = make_problem(*ODE_SIZE)
+    problem, exact_gamma = exact_problem(*ODE_SIZE)
     rng = item_rng(context, "theorem-6::odefun")
     return problem, exact_gamma, rng.standard_normal((problem.p, problem.examples)), draw_prototypes(problem, rng)
 
@@ -837,7 +837,7 @@ def etf_accuracy(context, record, case):
                            "steps: GD ({id}, {case} steps) vs the discrete closed form")
 def paper_descent(context, record, steps):
     problem, H0, W = paper_setup(context)
-    method = next(name for name, count in PAPER_DESCENT_RUNS.items() if count == steps)
+    method = record.case_id
     schedule = CosineAnnealing(0.1, 2000.0, 0.001)
     run = run_descent(problem, H0, W, schedule, PAPER_DECAY, steps, [steps // 2, steps], method, context.device)
     record.passed, record.measured = descent_comparison(AnchoredDynamics(problem, H0, W, schedule, PAPER_DECAY), [run])

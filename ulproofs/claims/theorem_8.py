@@ -390,7 +390,6 @@ CASES = {
     "singular": Case("singular K of rank 1 (one parameter per example, p = 2)", 2, 2, 2, Fraction(1, 10), 1, ode=True),
 }
 DEFINITE = {key: case for key, case in CASES.items() if case.q >= case.p}
-KEY_OF = {case: key for key, case in CASES.items()}
 
 #: Steps of the small-step limit of gradient descent on the parameters.
 DESCENT_STEPS = (0.02, 0.01, 0.005)
@@ -601,7 +600,7 @@ def expm_vs_odefun(context, record, key):
                description="corrected closed form sum_k exp(sigma_k t A) X0 Q_k (projectors from derive_spectrum) vs "
                            "expm (and odefun when K is singular), {case.label}")
 def closed_form(context, record, case):
-    key = KEY_OF[case]
+    key = record.case_id
     run = case_run(context, key)
     with mpmath.workdps(context.dps):
         errors = {"vs expm": pair_error(run["spectral"], run["reference"])}
@@ -615,7 +614,7 @@ def closed_form(context, record, case):
 @EVIDENCE.item("eigenvalues-of-a", kind="mpmath", cases=CASES,
                description="eigenvalues of A square to those of K (each twice), {case.label}")
 def eigenvalues_of_a(context, record, case):
-    run = case_run(context, KEY_OF[case])
+    run = case_run(context, record.case_id)
     with mpmath.workdps(context.dps):
         squares = sorted(x ** 2 for x in run["decomposition"].lam_A)
         gap = max(abs(a - b) for a, b in zip(squares, sorted(run["kappa"] * 2))) / mpmath.mnorm(run["Kmp"], 1)
@@ -628,7 +627,7 @@ def eigenvalues_of_a(context, record, case):
                description="corrected Theorem 8: C z(t) = exp((Lambda_A (x) Lambda_B) t) C z(0) with C = U_A^-1 (x) "
                            "U_B^-1 (mpmath eig), z(t) from expm, {case.label}")
 def diagonal_form(context, record, case):
-    run = case_run(context, KEY_OF[case])
+    run = case_run(context, record.case_id)
     errors, tolerance = run["errors"]["corrected"], mp_tolerance(context.dps)
     record.passed = bool(run["rank"] == case.p and max(errors) <= tolerance)
     record.measured = {"relative error": float(errors[0]), "generator residual": float(errors[1]),
@@ -674,7 +673,7 @@ def kernel_drift(context, record, key):
                description="the printed transform U_B^-1 U_A^-1 (x) I (where it can be formed) and the swapped "
                            "U_B^-1 (x) U_A^-1 miss the flow by more than MUTANT_MARGIN x tolerance, {case.label}")
 def printed_transform_fails(context, record, case):
-    run = case_run(context, KEY_OF[case])
+    run = case_run(context, record.case_id)
     tolerance, swapped = mp_tolerance(context.dps), run["errors"]["swapped"]
     measured = {"swapped relative error": float(swapped[0]), "swapped generator residual": float(swapped[1])}
     try:

@@ -24,6 +24,7 @@ from ..core.errors import AssumptionError
 from ..core.operator import derive_spectrum, gamma
 from ..core.precision import mp_tolerance, taylor_odefun
 from ..core.structured import C, N
+from .closed_form_numerics import sympy_to_mp
 
 
 # ------------------------------------------------------------------------------------------------
@@ -40,10 +41,6 @@ def validate_kernel(K, p_):
     if np.linalg.eigvalsh(K).min() < -8 * np.finfo(float).eps * p_ * scale:
         raise AssumptionError("the kernel K = grad H^T grad H must be positive semidefinite")
     return K
-
-
-def _gamma_mp(problem, trade_off):
-    return groundtruth.to_mp(problem.gamma if trade_off is None else trade_off)
 
 
 def _gamma_exact(problem, trade_off):
@@ -235,10 +232,6 @@ def condition_number(matrix):
     return mpmath.mnorm(matrix, 1) * mpmath.mnorm(mpmath.inverse(matrix), 1)
 
 
-def _sympy_to_mp(matrix):
-    return mpmath.matrix([[mpmath.mpf(sp.N(x, mpmath.mp.dps + 10)) for x in row] for row in matrix.tolist()])
-
-
 def _spectral_functions(K, tau):
     r"""(cosh(tau sqrt K), sinh(tau sqrt K)/sqrt K) as entire functions of the symmetric K (eigsy)."""
     kappa, V = mpmath.eigsy(K)
@@ -277,7 +270,7 @@ def spectral_state(K, problem, H0, W0, t, trade_off=None, dps=groundtruth.DEFAUL
         H = mpmath.matrix(problem.p, CN)
         W = mpmath.matrix(problem.p, problem.C)
         for eigenvalue, projector in _dense_spectrum(problem.C, problem.N, _gamma_exact(problem, trade_off)):
-            Q = _sympy_to_mp(projector)
+            Q = sympy_to_mp(projector)
             sigma = mpmath.mpf(sp.N(eigenvalue, dps + 10)) * scale
             even, odd = _spectral_functions(Kmp, sigma * groundtruth.to_mp(t))
             H += even * H0m * Q[:CN, :CN] + Kmp * odd * W0m * Q[CN:, :CN]

@@ -17,7 +17,6 @@ descent with W frozen (:func:`run_descent`). The accuracy helpers score
 from __future__ import annotations
 
 import math
-from fractions import Fraction
 
 import mpmath
 import numpy as np
@@ -144,12 +143,6 @@ def _integrate_piece(schedule, lam, targets, values, start, stop):
 
     initial = list(values) + ([mpmath.cos(omega * start), mpmath.sin(omega * start)] if b != 0 else [])
     return list(taylor_odefun(derivative, 0, initial)(1))[:size]
-
-
-def make_problem(p, C_, N_, gamma_text):
-    """(problem, exact gamma as a Fraction)."""
-    exact = Fraction(gamma_text)
-    return LayerPeeledProblem(p=p, C=C_, N=N_, gamma=float(exact)), exact
 
 
 def draw_prototypes(problem, rng, etf=False):

@@ -55,12 +55,11 @@ from .operator import derive_spectrum, gamma, matrix_M, time_scaling
 from .precision import float_tolerance, taylor_odefun
 from .rates import checked_rates
 from .structured import FEATURES, MEAN, PERP, PROTOTYPES, Z_SPACE, C, N, StructuredMatrix
+from .validation import weight_decay_pair
 
 #: The sector of each coupled pair E_j = E_j^+ (+) E_j^- and the two sectors of E_3.
 PAIR_SECTORS = {"E1": (PERP, MEAN), "E2": (MEAN, MEAN)}
 KERNEL_SECTORS = ((MEAN, PERP), (PERP, PERP))
-#: Order of the five components in :class:`~ulproofs.core.decomposition.Decomposition`.
-COMPONENTS = ("E1+", "E1-", "E2+", "E2-", "E3")
 
 #: DOP853's relative and absolute tolerance: 256 roundings of float64 (the propagators start at I).
 INTEGRATOR_TOLERANCE = float_tolerance("float64", operations=256)
@@ -191,13 +190,6 @@ def sector_commutator():
 
 
 # --- numerics ------------------------------------------------------------------------------------
-def check_decay(weight_decay):
-    decay1, decay2 = (float(x) for x in weight_decay)
-    if not (np.isfinite([decay1, decay2]).all() and decay1 >= 0 and decay2 >= 0):
-        raise AssumptionError(f"weight decay (lambda1, lambda2) must be finite and >= 0 (got {weight_decay!r})")
-    return decay1, decay2
-
-
 def _check_times(times):
     times = np.asarray(times, dtype=float)
     if not np.all(np.isfinite(times)) or np.any(times < 0):
@@ -217,17 +209,18 @@ class AnyRatesDynamics:
     def __init__(self, problem, H0, W0, rates, weight_decay=(0.0, 0.0), generator=None):
         problem.check_shapes(H=H0, W=W0)
         self.problem, self.rates = problem, rates
-        self.weight_decay = check_decay(weight_decay)
+        self.weight_decay = weight_decay_pair(weight_decay)
         checked_rates("eta1", rates.eta1(rates.probe_times()))
         checked_rates("eta2", rates.eta2(rates.probe_times()))
         self.parts = Decomposition(problem, H0, W0)
         values = {gamma: sp.Rational(problem.gamma), C: problem.C, N: problem.N}
-        self.couplings = {name: m.subs(values) for name, m in couplings().items()}
+        # floats once: the generators are formed at every right-hand side and every step
+        self.couplings = {name: float(m.subs(values)) for name, m in couplings().items()}
         self.generator = generator or _numeric_generator
 
     def _generators(self, rate1, rate2):
         """The 2 x 2 generators of E1 and E2 at rates (eta1, eta2), shape (2, 2, 2)."""
-        return np.stack([np.asarray(self.generator(float(m), rate1, rate2, *self.weight_decay), dtype=float)
+        return np.stack([np.asarray(self.generator(m, rate1, rate2, *self.weight_decay), dtype=float)
                          for m in self.couplings.values()])
 
     def _rhs(self, time, state, start, stop):

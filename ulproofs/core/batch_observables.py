@@ -83,8 +83,8 @@ class BatchAccuracy:
 
 def observe_batch(state, targets, direction=None, accuracy=None, loss=None):
     """Scalars of every run at one recorded step (float64 NumPy arrays of length B): norms, distances to the
-    fixed ``targets`` (name -> :class:`BatchTargets`), the direction distances of H, W and Z to ``direction``,
-    self-duality, centring and ETF deviation of W (weight decay), the loss (``loss``: per-run (own, shared,
+    fixed ``targets`` (name -> :class:`BatchTargets`), self-duality and centring of W, the direction distances of
+    H, W and Z to ``direction`` and the ETF deviation of W (weight decay), the loss (``loss``: per-run (own, shared,
     bias drift) of M) and the accuracy (``accuracy``: a :class:`BatchAccuracy`)."""
     A, W, c = state.A, state.W, state.scale
     N = state.within.shape[-1] // A.shape[-1]
@@ -92,7 +92,9 @@ def observe_batch(state, targets, direction=None, accuracy=None, loss=None):
     norm_H = feature_distance(state, A, c, torch.zeros_like(A), zero)
     norm_W = frobenius(W)
     norm_Z = torch.sqrt(norm_H ** 2 + norm_W ** 2)
-    out = dict(norm_H=norm_H, norm_W=norm_W, norm_Z=norm_Z)
+    # <H, W (x) 1^T> = N <A, W>: self-duality <H, W (x) 1>/(N ||W||^2)
+    out = dict(norm_H=norm_H, norm_W=norm_W, norm_Z=norm_Z, self_duality=(A * W).sum((1, 2)) / norm_W ** 2,
+               centring=torch.linalg.vector_norm(W.sum(2), dim=1) / norm_W)
     for name, target in targets.items():
         if name == "unit":   # the distance of Z/||Z|| to a unit target (Fig. 1)
             z = norm_Z[:, None, None]
@@ -111,9 +113,6 @@ def observe_batch(state, targets, direction=None, accuracy=None, loss=None):
         z, dz = norm_Z[:, None, None], norm_d[:, None, None]
         out["direction_Z"] = torch.sqrt(feature_distance(state, A / z, c / norm_Z, d.A / dz, d.t / norm_d) ** 2
                                         + frobenius(W / z - d.W / dz) ** 2)
-        # <H, W (x) 1^T> = N <A, W>: self-duality <H, W (x) 1>/(N ||W||^2)
-        out["self_duality"] = (A * W).sum((1, 2)) / norm_W ** 2
-        out["centring"] = torch.linalg.vector_norm(W.sum(2), dim=1) / norm_W
     if loss is not None:
         # Eq. 3: -<W, H M^T> - drift 1^T b with H M^T = N (own A - shared A 1 1^T)
         own, shared, drift = loss
@@ -122,7 +121,7 @@ def observe_batch(state, targets, direction=None, accuracy=None, loss=None):
         out["accuracy"] = accuracy(state)
     result = {key: value.double().cpu().numpy() for key, value in out.items()}
     if direction is not None:
-        result["etf"] = np.array([etf_deviation(w.double()) for w in W])
+        result["etf"] = np.array([etf_deviation(w) for w in W.double().cpu().numpy()])
     return result
 
 

@@ -280,6 +280,14 @@ def batched_descent(problems, starts, rates, steps, record_steps, observe, weigh
     if record_steps and (record_steps[0] < 0 or record_steps[-1] > steps):
         raise AssumptionError("record_steps must lie in 0..steps")
     device = default_device(device)
+    check_every = CHECK_EVERY[device.type == "cpu"] if check_every is None else check_every
+    if check_every > 1:     # the run itself (a negative count: this interval, no second pass)
+        try:
+            return batched_descent(problems, starts, rates, steps, record_steps, observe, weight_decays, dtype,
+                                   device, progress, check_every=-check_every)
+        except NonFiniteIterates as error:  # again up to that check, checking every step, to name the step
+            batched_descent(problems, starts, rates, error.step, [], None, weight_decays, dtype, device, None, 1)
+            raise
     as_tensor = lambda x: torch.as_tensor(np.asarray(x, dtype=float), dtype=dtype, device=device)  # noqa: E731
     H0 = as_tensor(np.stack([array("H0", s[0], (p, C * N)) for s in starts]))
     W0 = as_tensor(np.stack([array("W0", s[1], (p, C)) for s in starts]))
@@ -310,17 +318,8 @@ def batched_descent(problems, starts, rates, steps, record_steps, observe, weigh
     within_squared = (within ** 2).sum((1, 2))
     observations, recorded, pending = [], [], iter(record_steps)
     next_record = next(pending, None)
-    check_every = CHECK_EVERY[device.type == "cpu"] if check_every is None else check_every
-    if check_every > 1:
-        try:
-            return batched_descent(problems, starts, rates, steps, record_steps, observe, weight_decays, dtype,
-                                   device, progress, check_every=-check_every)
-        except NonFiniteIterates as error:
-            batched_descent(problems, starts, rates, error.step, [], None, weight_decays, dtype, device, None, 1)
-            raise
     check_every = abs(check_every)
     last_finite, seconds = 0, 0.0
-    bar = progress if progress is not None else None
     started = time.perf_counter()
     for k in range(steps + 1):
         W_total, A_total = W.sum(1, keepdim=True), A.sum(1, keepdim=True)
@@ -353,7 +352,7 @@ def batched_descent(problems, starts, rates, steps, record_steps, observe, weigh
             W_next.add_(W)
             b = b + drift
         A, A_next, W, W_next = A_next, A, W_next, W
-        if bar is not None:
-            bar.update()
+        if progress is not None:
+            progress.update()
     seconds += time.perf_counter() - started
     return recorded, observations, seconds

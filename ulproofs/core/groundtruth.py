@@ -137,12 +137,6 @@ def initial_state(problem, H0, W0):
     return mp_matrix(np.hstack([np.asarray(H0, dtype=float), np.asarray(W0, dtype=float)]))
 
 
-def split(problem, Z):
-    """(H, W) parts of a p x (CN + C) matrix."""
-    CN = problem.C * problem.N
-    return Z[:, :CN], Z[:, CN:]
-
-
 def expm_solution(problem, H0, W0, s, zeta2, trade_off=None, dps=DEFAULT_DPS, weight_decay=(0, 0)):
     r""":math:`Z_0\exp(\zeta_2A_s)`: the flow at integrated rate :math:`\zeta_2` when :math:`\eta_1=s\eta_2`."""
     _check_dps(dps)

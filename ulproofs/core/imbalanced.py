@@ -39,6 +39,7 @@ import torch
 
 from .errors import AssumptionError
 from .rates import checked_rates
+from .validation import weight_decay_pair
 
 K_A, K_B, n_A, n_B = sp.symbols("K_A K_B n_A n_B", positive=True, integer=True)
 gamma = sp.Symbol("gamma", nonnegative=True)
@@ -131,10 +132,7 @@ class ImbalancedDynamics:
     def __init__(self, problem, H0, W0, weight_decay=(0.0, 0.0), operator=None):
         problem.check_shapes(H0, W0)
         self.problem = problem
-        decay1, decay2 = (float(x) for x in weight_decay)
-        if not (np.isfinite([decay1, decay2]).all() and decay1 >= 0 and decay2 >= 0):
-            raise AssumptionError(f"weight decay (lambda1, lambda2) must be finite and >= 0 (got {weight_decay!r})")
-        self.weight_decay = (decay1, decay2)
+        self.weight_decay = weight_decay_pair(weight_decay)
         P, sigma, Qt = np.linalg.svd(problem.operator_K() if operator is None else operator)
         self.P, self.sigma, self.Q = P, sigma, Qt.T
         labels, sizes = problem.labels(), np.array(problem.sizes, dtype=float)

@@ -80,12 +80,6 @@ MEAN, PERP = "mean", "perp"
 SECTORS = ((MEAN, MEAN), (PERP, MEAN), (MEAN, PERP), (PERP, PERP))
 
 
-def sector_multiplicity(sector, sizes=(C, N)):
-    """How many orthonormal copies of a sector the space holds (per summand present in it)."""
-    class_part, example_part = sector
-    return (1 if class_part == MEAN else sizes[0] - 1) * (1 if example_part == MEAN else sizes[1] - 1)
-
-
 def _factor_product(left, right, inner_full, size):
     """Product of two one-axis factors; returns (scalar, factor)."""
     if left == IDENTITY:

@@ -73,10 +73,11 @@ def thread_policy(threads=None, workload="theory"):
     import torch
     from threadpoolctl import threadpool_limits
 
-    saved = torch.get_num_threads()
+    saved, count = torch.get_num_threads(), resolve_threads(threads, workload)
     try:
-        with threadpool_limits(resolve_threads(threads, workload)):
-            yield apply_thread_policy(threads, workload)
+        with threadpool_limits(count):
+            torch.set_num_threads(count)
+            yield count
     finally:
         torch.set_num_threads(saved)
 

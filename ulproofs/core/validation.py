@@ -124,14 +124,16 @@ def combine_state(parts, coefficients):
 def writable_folder(option, folder):
     """Create ``folder`` (and its parents) and check it can be written, before any work is done: an
     AssumptionError naming the option and the path otherwise."""
+    import tempfile
     from pathlib import Path
 
     path = Path(folder).expanduser()
     try:
         path.mkdir(parents=True, exist_ok=True)
-        probe = path / ".ulproofs-write-test"
-        probe.write_bytes(b"")
-        probe.unlink()
+        # a probe of its own: processes that check one folder at once (the ranks of a DDP run) must not
+        # delete each other's
+        with tempfile.TemporaryFile(dir=path):
+            pass
     except OSError as error:
         raise AssumptionError(f"{option} {folder}: cannot write there ({error.strerror or error})") from None
     return path

@@ -366,16 +366,15 @@ def simulate_batch(runs, steps, every, accuracy=None, device=None, desc="gradien
     observed = run_batch([d.problem for d in runs], [(d.parts.H0, d.parts.W0, d.b0) for d in runs],
                          [d.rates for d in runs], [d.weight_decay for d in runs], steps, every, observe, device,
                          desc, progress)
-    return [_run(dynamics, observation, flag) for dynamics, observation, flag in zip(runs, observed, accuracy)]
+    return [_run(*run) for run in zip(runs, targets, observed, accuracy)]
 
 
-def _run(dynamics, observed, accuracy):
-    """A :class:`Run` from one run's observations (``observed``: steps, measured, seconds)."""
+def _run(dynamics, targets, observed, accuracy):
+    """A :class:`Run` from one run's targets and observations (``observed``: steps, measured, seconds)."""
     problem, parts, decay, ratio = dynamics.problem, dynamics.parts, dynamics.weight_decay[0], dynamics.ratio
     eta = float(dynamics.rates.eta2.rate)
     record_steps = observed["steps"]
     coefficients = dynamics.discrete_coefficients(int(record_steps[-1]))
-    targets = target_coefficients(problem, decay, ratio)
     model = trajectory_quantities(parts, coefficients[record_steps], targets)
     bound = rounding_bound(problem, dynamics, parts.norm(coefficients), eta)[record_steps]
     measured = {key: value for key, value in observed["measured"].items() if accuracy or key != "accuracy"}

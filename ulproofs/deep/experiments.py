@@ -593,12 +593,13 @@ def _run_summary(record, out_dir):
 
 
 def digits_study(seeds=(0, 1, 2, 3, 4), epochs=30, runs_dir="results/digits", doc="docs/digits_study.md",
-                 figures="docs/digits", log=print, force=False):
+                 figures="docs/digits", log=print, force=False, threads=None):
     """CE vs UL-PAL vs UL-FNPAL, plain UL vs UL-PAL, feature regularisation and a long-tailed (rho = 10) variant
     on scikit-learn's digits, ``seeds`` x presets of :data:`DIGITS_GROUPS`; writes ``doc`` (Markdown), its JSON
     and PNGs under ``figures``. Finished runs in ``runs_dir`` are reused. An existing ``doc`` (the committed
-    study) is replaced only with ``force``. Returns the JSON record (with the thread count it trained on)."""
-    from ..core import threads
+    study) is replaced only with ``force``. ``threads``: as ``--threads`` (default: the thread policy's). Returns
+    the JSON record (with the thread count it trained on)."""
+    from ..core.threads import apply_thread_policy
     from ..engine.registry import git_commit
     from .evaluation import reliability_diagram, softmax
     from .studies import check_seeds, format_interval
@@ -608,7 +609,7 @@ def digits_study(seeds=(0, 1, 2, 3, 4), epochs=30, runs_dir="results/digits", do
         raise FileExistsError(f"{doc} exists (the committed study); pass --force to replace it, or --doc and "
                               "--figures to write elsewhere")
     seeds = check_seeds(seeds)
-    threads.apply_thread_policy(None, "training")
+    threads = apply_thread_policy(threads, "training")
     names = list(dict.fromkeys(n for group in DIGITS_GROUPS.values() for n in group))
     started = time.perf_counter()
     summaries, records, trained = {}, {}, 0
@@ -681,7 +682,7 @@ def digits_study(seeds=(0, 1, 2, 3, 4), epochs=30, runs_dir="results/digits", do
         "",
         f"Command: `{command}`  ",
         f"Time: {wall / 60:.1f} min wall for the {trained} runs trained ({len(names) * len(seeds)} in all; "
-        f"{train_seconds:.0f} s inside the training loops), on {threads.current()} thread(s) of a shared "
+        f"{train_seconds:.0f} s inside the training loops), on {threads} thread(s) of a shared "
         f"2-core CPU; commit {commit}. No GPU was available to this work.",
         "",
         "## CE vs UL-PAL vs UL-FNPAL", "",
@@ -707,7 +708,7 @@ def digits_study(seeds=(0, 1, 2, 3, 4), epochs=30, runs_dir="results/digits", do
     Path(doc).write_text("\n".join(lines) + "\n")
     record = {"command": command, "git_commit": commit, "seeds": list(seeds), "epochs": epochs, "config": config,
               "groups": {k: list(v) for k, v in DIGITS_GROUPS.items()}, "wall_seconds": wall,
-              "train_seconds": train_seconds, "runs_trained": trained, "threads": threads.current(),
+              "train_seconds": train_seconds, "runs_trained": trained, "threads": threads,
               "runs": {name: [{"seed": seed, **s} for seed, s in zip(seeds, summaries[name])] for name in names},
               "figures": [str(p) for p in pictures]}
     (figures / "digits_study.json").write_text(json.dumps(record, indent=1))
@@ -825,7 +826,8 @@ def main(argv=None):
     try:
         threads.apply_thread_policy(args.threads, "training")
         if args.command == "digits":
-            digits_study(tuple(args.seeds), args.epochs, args.runs, args.doc, args.figures, force=args.force)
+            digits_study(tuple(args.seeds), args.epochs, args.runs, args.doc, args.figures, force=args.force,
+                         threads=args.threads)
             return 0
         if args.epochs is not None and args.epochs < 1:
             raise AssumptionError(f"--epochs must be a positive integer (got {args.epochs})")

@@ -62,6 +62,7 @@ class Record:
 
     passed: bool = False
     measured: dict = field(default_factory=dict)
+    case_id: str | None = None      # the id of the case, for items declared with ``cases``
 
 
 @dataclass(frozen=True)
@@ -98,12 +99,19 @@ class Outcome:
         return self.status == "held"
 
 
+def _case_call(function, case_id, case):
+    def call(context, record):
+        record.case_id = case_id
+        return function(context, record, case)
+    return call
+
+
 class EvidenceSet:
     """The evidence items of one claim, in declaration order.
 
     ``item(slug, ...)`` registers a function ``f(context, record)``; ``cases={id: case}`` registers
-    one item per case, ``slug-id``, calling ``f(context, record, case)``; ``description`` may then be
-    a format string with ``{case}`` and ``{id}``.
+    one item per case, ``slug-id``, calling ``f(context, record, case)`` with ``record.case_id`` = id;
+    ``description`` may then be a format string with ``{case}`` and ``{id}``.
     """
 
     def __init__(self, claim):
@@ -121,8 +129,7 @@ class EvidenceSet:
 
         def register(function):
             entries = [(slug, description, function)] if cases is None else [
-                (f"{slug}-{case_id}", description.format(case=case, id=case_id),
-                 (lambda context, record, case=case: function(context, record, case)))
+                (f"{slug}-{case_id}", description.format(case=case, id=case_id), _case_call(function, case_id, case))
                 for case_id, case in cases.items()]
             for item_slug, text, call in entries:
                 if any(existing.slug == item_slug for existing in self._items):
@@ -138,9 +145,9 @@ class EvidenceSet:
         return [item for item in self._items if paper_scale or not item.paper_scale]
 
 
-def item_rng(context, item_or_key):
-    """A NumPy generator seeded by the context's seed and the item's id, so each item runs alone."""
-    key = item_or_key.id if isinstance(item_or_key, EvidenceItem) else str(item_or_key)
+def item_rng(context, key):
+    """A NumPy generator seeded by the context's seed and a key (the item's id or slug), so each item runs alone."""
+    key = str(key)
     seed = 0 if context is None else context.seed
     return np.random.default_rng([seed, zlib.crc32(key.encode())])
 

@@ -98,7 +98,3 @@ def coverage_gaps(rows, footnotes=()):
     missing += [f"Footnote {n}" for n in footnotes if f"Footnote {n}" not in refs]
     return missing
 
-
-def errata(rows):
-    """The rows that do not hold as printed."""
-    return [row for row in rows if row.status != "holds as printed"]

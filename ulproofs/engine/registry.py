@@ -20,7 +20,7 @@ from pathlib import Path
 from ..core.errors import AssumptionError
 from .evidence import judge, run_item
 
-#: The claim modules under ulproofs.claims, one per claim.
+#: The claim modules under ulproofs.claims, one per claim, in the paper's order of presentation.
 CHECKED_MODULES = (
     "lemma_1", "theorem_2", "corollary_3", "theorem_4", "corollary_5", "theorem_6", "theorem_7", "theorem_8",
     "eq_25", "appendix_a", "lemma_9", "lemma_10", "lemma_11", "lemma_13", "lemma_14", "lemma_15", "lemma_16",
@@ -28,21 +28,12 @@ CHECKED_MODULES = (
     "extension_imbalanced",
 )
 
-#: The paper's order of presentation.
-ORDER = ("lemma-1", "theorem-2", "corollary-3", "theorem-4", "corollary-5", "theorem-6", "theorem-7",
-         "theorem-8", "eq-25", "appendix-a", "lemma-9", "lemma-10", "lemma-11", "lemma-13", "lemma-14",
-         "lemma-15", "lemma-16", "lemma-17", "paper-errata", "evaluation-protocol", "extension-any-rates",
-         "extension-collapse-condition", "extension-imbalanced")
-
 
 @cache
 def claim_modules():
     """{claim id: module}, in the paper's order."""
-    modules = {}
-    for name in CHECKED_MODULES:
-        module = importlib.import_module(f"ulproofs.claims.{name}")
-        modules[module.CLAIM.id] = module
-    return {claim_id: modules[claim_id] for claim_id in ORDER}
+    modules = (importlib.import_module(f"ulproofs.claims.{name}") for name in CHECKED_MODULES)
+    return {module.CLAIM.id: module for module in modules}
 
 
 def all_claims():
@@ -176,8 +167,19 @@ def _outcome_json(e):
             "paper_scale": e.item.paper_scale, "measured": _jsonable(e.measured), "seconds": e.seconds}
 
 
+def json_default(value):
+    """JSON for what findings may hold besides plain types: SymPy and NumPy booleans as booleans, numbers as
+    floats, anything else as text."""
+    import numpy as np
+    import sympy as sp
+
+    if isinstance(value, (sp.logic.boolalg.BooleanAtom, np.bool_)):
+        return bool(value)
+    return float(value) if hasattr(value, "__float__") else str(value)
+
+
 def _jsonable(value):
-    return json.loads(json.dumps(value, default=lambda v: float(v) if hasattr(v, "__float__") else str(v)))
+    return json.loads(json.dumps(value, default=json_default))
 
 
 def format_table(findings):

@@ -80,5 +80,5 @@ class Finding:
 
     @property
     def sound(self):
-        """Every piece of evidence behaves as the verdict says it does."""
-        return all(outcome.held for outcome in self.evidence)
+        """The evidence supports a verdict: none of it misbehaved and the verdict rule reached one."""
+        return self.verdict is not Verdict.INCONCLUSIVE

@@ -100,11 +100,8 @@ def _output_path(args, ids, complete):
 
 
 def command_check(args):
-    from ..core.threads import apply_thread_policy
-
     context = _context(args)
     ids = registry.resolve_ids(args.only) if args.only else list(registry.claim_modules())
-    apply_thread_policy(getattr(args, "threads", None), "theory")
     findings = registry.run(context, only=ids, progress=not args.quiet)
     complete = len(ids) == len(registry.claim_modules())
     items = sum(len(f.evidence) for f in findings)
@@ -142,9 +139,6 @@ def _saved_claim(path, claim_id):
 def command_show(args):
     (claim_id,) = registry.resolve_ids([args.claim])
     if args.rerun:
-        from ..core.threads import apply_thread_policy
-
-        apply_thread_policy(getattr(args, "threads", None), "theory")
         (finding,) = registry.run(_context(args), only=[claim_id], progress=False)
         saved = registry.finding_to_json(finding)
     else:
@@ -178,10 +172,10 @@ def command_show(args):
 
 
 def command_errata(args):
-    from ..engine.ledger import errata, ledger_rows
+    from ..engine.ledger import ledger_rows
     from .errata import format_errata
 
-    print(format_errata(errata(ledger_rows())))
+    print(format_errata(ledger_rows()))
     return 0
 
 

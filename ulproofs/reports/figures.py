@@ -323,7 +323,7 @@ def unconstrained_theory(problem, H0, W0, b0, eta, steps, every, dtype=torch.flo
                             error_bound=_series(record, "error_bound", None, **errors)))
 
 
-def unconstrained_curve(problem, H0, W0, b0, eta, steps, every, label, dtype=torch.float64, full=True, device=None):
+def unconstrained_curve(problem, H0, W0, b0, eta, steps, every, label, dtype=torch.float64, device=None):
     """One run of :func:`unconstrained_theory`'s setting through :func:`gradient_descent` (the instability figure:
     float32 iterates are let overflow), with the iterates' norms as the ``iterates`` series."""
     theory = unconstrained_theory(problem, H0, W0, b0, eta, steps, every, dtype, full=False)
@@ -673,7 +673,7 @@ def figure_instability(scale="paper", seed=0, progress=True, device=None):
                      series=dict(iterates=_series(run["steps"], "iterates", label, **run["measured"]),
                                  **theory["series"]))
         single = unconstrained_curve(problem, H0, W0, b0, eta, horizon["steps"], horizon["every"], label,
-                                     dtype=torch.float32, full=False, device=device)
+                                     dtype=torch.float32, device=device)
         bar.update()
         values = single["series"]["iterates"]["values"]
         finite = np.isfinite(values["norm_H"]) & np.isfinite(values["norm_W"])

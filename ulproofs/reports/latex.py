@@ -13,7 +13,7 @@ printer in the paper's notation (:class:`PaperLatexPrinter`: :math:`\gamma`, :ma
   read (``Formula.parser``) are parsed back with :func:`sympy.parsing.latex.parse_latex` and must
   simplify to the source; the others (matrices, matrix expressions, sets, products with indexed
   rates) are compared through ``srepr``: rebuilt from ``srepr`` of the source they equal it and
-  print to the same LaTeX. :func:`fallback_formulas` names them.
+  print to the same LaTeX.
 * :func:`write_latex` writes ``ulproofs-report.tex`` (the verdict table, then per claim its
   statement, reading, derived formulas, verdict, correction, counterexample and evidence) beside
   the macro file ``ulproofs-formulas.tex``; the report compiles with plain ``pdflatex``.
@@ -138,11 +138,6 @@ def formula(name):
 def formula_latex(name):
     """The exported LaTeX of one formula (its right-hand side)."""
     return formula(name).latex()
-
-
-def fallback_formulas():
-    """Names of the formulas compared through ``srepr`` because the LaTeX parser cannot read them."""
-    return [f.name for f in _REGISTRY if not f.parser]
 
 
 def _spectrum():
@@ -1079,18 +1074,9 @@ def report_text(record):
 
 
 def _errata_section(record):
-    from ..engine.ledger import LedgerRow, errata
     from .errata import errata_latex
 
-    rows = [LedgerRow(**{**row, "evidence": tuple(row.get("evidence", ()))}) for row in record.get("ledger", [])]
-    return errata_latex(errata(rows))
-
-
-def _json_value(value):
-    """JSON for what findings may hold besides plain types: SymPy booleans and numbers, anything else as text."""
-    if isinstance(value, sp.logic.boolalg.BooleanAtom):
-        return bool(value)
-    return float(value) if hasattr(value, "__float__") else str(value)
+    return errata_latex(record.get("ledger", []))
 
 
 def write_latex(out_dir, findings=None, context=None, force=False):
@@ -1102,6 +1088,8 @@ def write_latex(out_dir, findings=None, context=None, force=False):
     check with ``context`` (default :class:`~ulproofs.engine.context.CheckContext`). Claims without a
     finding are listed as not run.
     """
+    from ..engine.registry import json_default
+
     out = Path(out_dir)
     existing = [out / name for name in (REPORT_FILE, MACRO_FILE, JSON_FILE) if (out / name).exists()]
     if existing and not force:
@@ -1112,5 +1100,5 @@ def write_latex(out_dir, findings=None, context=None, force=False):
     report = out / REPORT_FILE
     report.write_text(report_text(record), encoding="utf-8")
     data = out / JSON_FILE
-    data.write_text(json.dumps(record, indent=2, default=_json_value))
+    data.write_text(json.dumps(record, indent=2, default=json_default))
     return [report, macros, data]
